@@ -1,0 +1,499 @@
+//! The harness: one model body, every checker.
+//!
+//! A [`Model`] is a plain `fn()` that spawns threads through the facade and states what must
+//! hold with [`require!`](crate::require). Its file is compiled once per world (see
+//! `bodies/mod.rs`), so the same body runs on loom's primitives under [`Checker::Loom`] and on
+//! shuttle's under [`Checker::ShuttlePct`] and [`Checker::ShuttleRandom`].
+//!
+//! [`run`] explores the model and returns an [`Outcome`]: how many schedules ran, and the
+//! first failure with its [`Kind`] and how to replay it. [`Outcome::verdict`] compares that
+//! with what the model expects: a reference must hold, a flawed variant must be caught with the
+//! kind of bug it exhibits.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::quiet;
+use crate::record::Recording;
+
+/// The kind of bug a failed check exhibits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Two read-modify-writes interleaved and one increment vanished.
+    LostUpdate,
+    /// A thread read a value another thread bound.
+    CrossTalk,
+    /// A task ran with context left behind by an earlier task on the same thread.
+    StaleContext,
+    /// Every live thread is blocked (reported by the checker itself).
+    Deadlock,
+    /// A thread kept running without making progress (the checker's step bound ran out).
+    Livelock,
+    /// A value was dropped a wrong number of times, or not at all.
+    Leak,
+    /// Anything else: a panic the model did not classify. Always a failure of the model.
+    Unclassified,
+}
+
+impl Kind {
+    /// Every kind, for parsing and listing.
+    pub const ALL: [Kind; 7] = [
+        Kind::LostUpdate,
+        Kind::CrossTalk,
+        Kind::StaleContext,
+        Kind::Deadlock,
+        Kind::Livelock,
+        Kind::Leak,
+        Kind::Unclassified,
+    ];
+
+    /// The words used in reports and in `require!` tags.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::LostUpdate => "lost update",
+            Kind::CrossTalk => "cross-talk",
+            Kind::StaleContext => "stale context",
+            Kind::Deadlock => "deadlock",
+            Kind::Livelock => "livelock",
+            Kind::Leak => "leak",
+            Kind::Unclassified => "unclassified panic",
+        }
+    }
+
+    /// Classifies a panic message: a `require!` tag, or the checkers' own deadlock and step-bound
+    /// reports.
+    pub fn of_message(message: &str) -> Kind {
+        if let Some(rest) = message.strip_prefix('[')
+            && let Some((tag, _)) = rest.split_once(']')
+            && let Some(kind) = Kind::ALL.into_iter().find(|k| k.name() == tag)
+        {
+            return kind;
+        }
+        // loom: "deadlock; threads = ..."; shuttle: "deadlock! blocked tasks: [...]".
+        if message.starts_with("deadlock") {
+            return Kind::Deadlock;
+        }
+        // shuttle: "exceeded max_steps bound"; loom: "Model exceeded maximum number of branches".
+        if message.contains("max_steps") || message.contains("maximum number of branches") {
+            return Kind::Livelock;
+        }
+        Kind::Unclassified
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// States what must hold in a model; on failure, panics with the bug's kind as a tag so the
+/// harness can classify it: `require!(count == 2, Kind::LostUpdate, "count is {count}")`.
+#[macro_export]
+macro_rules! require {
+    ($cond:expr, $kind:expr, $($msg:tt)+) => {
+        if !$cond {
+            ::std::panic!("[{}] {}", $crate::harness::Kind::name($kind), ::std::format!($($msg)+));
+        }
+    };
+}
+
+/// What a model is expected to do under every checker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A reference: no schedule may fail.
+    Holds,
+    /// A flawed variant: some schedule must fail with this kind.
+    Caught(Kind),
+}
+
+/// How loom explores a model.
+#[derive(Debug, Clone, Copy)]
+pub enum LoomPlan {
+    /// Every schedule, no bound.
+    Exhaustive,
+    /// Schedules with at most `preemptions` preemptions per execution; `why` says why the
+    /// bound is needed and why it still covers the bug class.
+    Bounded {
+        /// The preemption bound.
+        preemptions: usize,
+        /// The reason, printed in the report's list.
+        why: &'static str,
+    },
+    /// Not run under loom; `why` says why (too many threads for exhaustive search, say).
+    Skip(&'static str),
+}
+
+/// How shuttle explores a model.
+#[derive(Debug, Clone, Copy)]
+pub struct ShuttlePlan {
+    /// Executions per scheduler (PCT and random each run this many).
+    pub iterations: usize,
+    /// PCT's bug depth: the number of priority change points plus one.
+    pub pct_depth: usize,
+}
+
+impl ShuttlePlan {
+    /// 1,000 executions per scheduler, PCT depth 3: enough for the small models here; every
+    /// flawed variant is caught well inside it (the report shows after how many).
+    pub const DEFAULT: ShuttlePlan = ShuttlePlan {
+        iterations: 1_000,
+        pct_depth: 3,
+    };
+}
+
+/// One model: a body and what it must show.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// The pattern's module name, e.g. `counter`.
+    pub pattern: &'static str,
+    /// The implementation under test, e.g. `locking` or `racy (flawed)`.
+    pub variant: &'static str,
+    /// What the body does, e.g. `2 threads x 2 increments`.
+    pub scenario: &'static str,
+    /// Holds, or caught with a kind.
+    pub expect: Expect,
+    /// The body: spawns threads through the facade, asserts with `require!`.
+    pub body: fn(),
+    /// How loom runs it.
+    pub loom: LoomPlan,
+    /// How shuttle runs it.
+    pub shuttle: ShuttlePlan,
+}
+
+/// The checkers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Checker {
+    /// loom: exhaustive (or preemption-bounded) exploration.
+    Loom,
+    /// shuttle with the PCT scheduler (probabilistic concurrency testing).
+    ShuttlePct,
+    /// shuttle with the uniform random scheduler.
+    ShuttleRandom,
+}
+
+impl Checker {
+    /// Every checker, in report order.
+    pub const ALL: [Checker; 3] = [Checker::Loom, Checker::ShuttlePct, Checker::ShuttleRandom];
+
+    /// The name used on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Checker::Loom => "loom",
+            Checker::ShuttlePct => "shuttle-pct",
+            Checker::ShuttleRandom => "shuttle-random",
+        }
+    }
+}
+
+impl fmt::Display for Checker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The default seed for shuttle's schedulers, so runs are deterministic ("threadpr" in ASCII).
+pub const DEFAULT_SEED: u64 = 0x7468_7265_6164_7072;
+
+/// How to reproduce a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// A shuttle schedule string for `shuttle::replay` (or `threadproof-check replay`).
+    Shuttle(String),
+    /// A loom checkpoint file: loom starts from the failing execution when given it
+    /// (`LOOM_CHECKPOINT_FILE`, or `threadproof-check replay`).
+    LoomCheckpoint(PathBuf),
+    /// The checkpoint could not be written (the reason).
+    Unavailable(String),
+}
+
+/// The first failure a checker found.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The bug's kind.
+    pub kind: Kind,
+    /// The panic message.
+    pub message: String,
+    /// How to see it again.
+    pub replay: Replay,
+}
+
+/// What one checker found for one model.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The checker that ran.
+    pub checker: Checker,
+    /// Schedules (executions) explored, including the failing one.
+    pub schedules: usize,
+    /// The first failure, if any.
+    pub failure: Option<Failure>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The verdict of one check against its expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A reference held on every schedule explored.
+    Holds,
+    /// A flawed variant was caught with the expected kind.
+    Caught(Kind),
+    /// A flawed variant was not caught: the check could not fail. Counts as a failure.
+    Escaped,
+    /// A reference failed, or a flawed variant failed with an unexpected kind.
+    Failed(String),
+    /// The model does not run under this checker (the reason).
+    Skipped(&'static str),
+}
+
+impl Verdict {
+    /// True when the report must exit non-zero for this verdict.
+    pub fn is_bad(&self) -> bool {
+        matches!(self, Verdict::Escaped | Verdict::Failed(_))
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Holds => f.write_str("holds"),
+            Verdict::Caught(kind) => write!(f, "caught: {kind}"),
+            Verdict::Escaped => f.write_str("ESCAPED"),
+            Verdict::Failed(why) => write!(f, "FAILED: {why}"),
+            Verdict::Skipped(_) => f.write_str("skipped"),
+        }
+    }
+}
+
+impl Outcome {
+    /// Compares what the checker found with what the model expects.
+    pub fn verdict(&self, expect: Expect) -> Verdict {
+        match (expect, &self.failure) {
+            (Expect::Holds, None) => Verdict::Holds,
+            (Expect::Holds, Some(f)) => Verdict::Failed(format!("{}: {}", f.kind, f.message)),
+            (Expect::Caught(_), None) => Verdict::Escaped,
+            (Expect::Caught(want), Some(f)) if f.kind == want => Verdict::Caught(want),
+            (Expect::Caught(want), Some(f)) => {
+                Verdict::Failed(format!("expected {want}, caught {}: {}", f.kind, f.message))
+            }
+        }
+    }
+}
+
+/// Run-wide settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Seed for shuttle's schedulers.
+    pub seed: u64,
+    /// Where loom checkpoints of failures are written.
+    pub replay_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            seed: DEFAULT_SEED,
+            replay_dir: default_replay_dir(),
+        }
+    }
+}
+
+/// The workspace's root directory (where `target/` is).
+pub fn workspace_root() -> PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.ancestors().nth(2).unwrap_or(manifest);
+    root.canonicalize().unwrap_or_else(|_| root.to_path_buf())
+}
+
+/// `target/threadproof/replay` of the workspace.
+pub fn default_replay_dir() -> PathBuf {
+    workspace_root().join("target/threadproof/replay")
+}
+
+/// Explores `model` with `checker`. `progress` counts schedules as they run (the report shows
+/// it while long checks run). Returns `None` when the model does not run under `checker`.
+pub fn run(
+    model: &Model,
+    checker: Checker,
+    settings: &Settings,
+    progress: &Arc<AtomicUsize>,
+) -> Outcome {
+    quiet::install();
+    progress.store(0, Ordering::Relaxed);
+    let start = Instant::now();
+    let body = model.body;
+    let counted = {
+        let progress = Arc::clone(progress);
+        move || {
+            progress.fetch_add(1, Ordering::Relaxed);
+            body();
+        }
+    };
+    let recording = Recording::default();
+    let result = quiet::catching(|| match checker {
+        Checker::Loom => loom_builder(model.loom).check(counted),
+        Checker::ShuttlePct => {
+            let plan = model.shuttle;
+            let pct = shuttle::scheduler::PctScheduler::new_from_seed(
+                settings.seed,
+                plan.pct_depth,
+                plan.iterations,
+            );
+            shuttle_runner(recording.wrap(pct)).run(counted);
+        }
+        Checker::ShuttleRandom => {
+            let random = shuttle::scheduler::RandomScheduler::new_from_seed(
+                settings.seed,
+                model.shuttle.iterations,
+            );
+            shuttle_runner(recording.wrap(random)).run(counted);
+        }
+    });
+    let schedules = progress.load(Ordering::Relaxed);
+    let failure = result.err().map(|message| {
+        let replay = match checker {
+            Checker::Loom => loom_checkpoint(model, settings),
+            Checker::ShuttlePct | Checker::ShuttleRandom => Replay::Shuttle(recording.serialized()),
+        };
+        Failure {
+            kind: Kind::of_message(&message),
+            message,
+            replay,
+        }
+    });
+    Outcome {
+        checker,
+        schedules,
+        failure,
+        elapsed: start.elapsed(),
+    }
+}
+
+fn loom_builder(plan: LoomPlan) -> loom::model::Builder {
+    // Start from loom's defaults but ignore LOOM_* variables: the plan, not the environment,
+    // decides what a check means. (Replays set the checkpoint explicitly.)
+    let mut builder = loom::model::Builder::new();
+    builder.checkpoint_file = None;
+    builder.max_duration = None;
+    builder.max_permutations = None;
+    builder.log = false;
+    builder.location = false;
+    builder.preemption_bound = match plan {
+        LoomPlan::Bounded { preemptions, .. } => Some(preemptions),
+        LoomPlan::Exhaustive | LoomPlan::Skip(_) => None,
+    };
+    builder
+}
+
+fn shuttle_runner<S: shuttle::scheduler::Scheduler + 'static>(scheduler: S) -> shuttle::Runner<S> {
+    let mut config = shuttle::Config::new();
+    // The harness records the schedule itself (see `record`), so shuttle need not print it.
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    // shuttle warns that it treats every atomic ordering as SeqCst; the book says so, and loom
+    // is the checker for orderings.
+    config.silence_warnings = true;
+    shuttle::Runner::new(scheduler, config)
+}
+
+/// Loom is deterministic: running the model again with a checkpoint written before every
+/// execution stops at the same failing execution and leaves its path in the file.
+fn loom_checkpoint(model: &Model, settings: &Settings) -> Replay {
+    let path = settings
+        .replay_dir
+        .join(format!("{}.loom.json", model.id().replace('/', ".")));
+    if let Err(e) = std::fs::create_dir_all(&settings.replay_dir) {
+        return Replay::Unavailable(format!("{}: {e}", settings.replay_dir.display()));
+    }
+    let _ = std::fs::remove_file(&path);
+    let mut builder = loom_builder(model.loom);
+    builder.checkpoint_file = Some(path.clone());
+    builder.checkpoint_interval = 1;
+    let body = model.body;
+    match quiet::catching(|| builder.check(body)) {
+        Err(_) if path.exists() => Replay::LoomCheckpoint(path),
+        Err(_) => Replay::Unavailable("loom wrote no checkpoint".into()),
+        Ok(()) => Replay::Unavailable("the failure did not recur on the rerun".into()),
+    }
+}
+
+/// Lower-case ASCII letters, digits and `_`, with every other run of characters as one `-`.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+impl Model {
+    /// A stable id: `counter/racy-flawed/2-threads-x-2-increments`.
+    pub fn id(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            slug(self.pattern),
+            slug(self.variant),
+            slug(self.scenario)
+        )
+    }
+}
+
+/// Replays one failure with its schedule (shuttle) or checkpoint (loom) and returns the panic
+/// message it ends with, or `None` if the replayed execution passed. loom's replay runs with
+/// `LOOM_LOG`-style logging when `log` is set.
+pub fn replay(model: &Model, replay: &Replay, log: bool) -> Result<Option<String>, String> {
+    quiet::install();
+    let body = model.body;
+    let result = match replay {
+        Replay::Shuttle(schedule) => {
+            let scheduler = shuttle::scheduler::ReplayScheduler::new_from_encoded(schedule);
+            quiet::catching(|| {
+                shuttle_runner(scheduler).run(body);
+            })
+        }
+        Replay::LoomCheckpoint(path) => {
+            if !path.exists() {
+                return Err(format!("no loom checkpoint at {}", path.display()));
+            }
+            let mut builder = loom_builder(model.loom);
+            builder.checkpoint_file = Some(path.clone());
+            builder.log = log;
+            // loom checks the bound before each execution: 2 lets exactly one (the failing one) run.
+            builder.max_permutations = Some(2);
+            builder.checkpoint_interval = 1;
+            quiet::catching(|| builder.check(body))
+        }
+        Replay::Unavailable(why) => return Err(why.clone()),
+    };
+    Ok(result.err())
+}
+
+/// True when a replay failed because the schedule does not fit the model (shuttle found a
+/// step that names a task that cannot run, or could not decode the string), rather than by
+/// reproducing the bug.
+pub fn is_replay_mismatch(message: &str) -> bool {
+    message.contains("scheduled task is not runnable") || message.contains("invalid schedule")
+}
+
+/// The message of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(&*payload))
+}

@@ -1,0 +1,21 @@
+//! The threadproof model checks: the harness, the model bodies, and the check report.
+//!
+//! - [`harness`]: [`Model`](harness::Model), [`run`](harness::run) under loom or shuttle, the
+//!   [`Kind`](harness::Kind) of a failure and the [`Verdict`](harness::Verdict).
+//! - `bodies/`: the model bodies, compiled twice — [`on_loom`] and [`on_shuttle`].
+//! - [`registry`]: every check, each model under each checker.
+//! - [`report`]: the table `cargo run --release` prints.
+
+// loom's `thread_local!` has no `const { }` form, and pattern files must compile on loom too.
+#![allow(clippy::missing_const_for_thread_local)]
+// `bodies/` is compiled once per checker on purpose (see `on_loom` and `on_shuttle`).
+#![allow(clippy::duplicate_mod)]
+
+pub mod harness;
+pub mod quiet;
+pub mod record;
+pub mod registry;
+pub mod report;
+
+pub mod on_loom;
+pub mod on_shuttle;

@@ -1,0 +1,97 @@
+//! Every check in the registry as a test: a reference must hold, a flawed variant must be
+//! caught with its kind. Then every caught shuttle failure is replayed from its recorded
+//! schedule and must fail again the same way, and every caught loom failure from its
+//! checkpoint.
+//!
+//! The checks come from `threadproof_check::registry::all()`, so a model added to a pattern's
+//! `bodies/` file is a test here without further code. Bounds are those of the models: loom
+//! exhaustive unless the model states a preemption bound, shuttle 1,000 executions per
+//! scheduler with PCT depth 3 (`ShuttlePlan::DEFAULT`) unless the model says otherwise.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use threadproof_check::harness::{self, Expect, Kind, Replay, Settings, Verdict};
+use threadproof_check::registry::{self, Check};
+use threadproof_check::report::run_check;
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    for check in registry::all() {
+        if matches!(run_check_plan(&check), Plan::Skip) {
+            continue;
+        }
+        trials.push(Trial::test(check.id(), move || verdict_matches(&check)));
+        if check.model.expect != Expect::Holds {
+            trials.push(Trial::test(format!("{}/replay", check.id()), move || {
+                replay_reproduces(&check)
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+enum Plan {
+    Run,
+    Skip,
+}
+
+fn run_check_plan(check: &Check) -> Plan {
+    match (check.checker, check.model.loom) {
+        (harness::Checker::Loom, harness::LoomPlan::Skip(_)) => Plan::Skip,
+        _ => Plan::Run,
+    }
+}
+
+fn settings_for(check: &Check) -> Settings {
+    // Each trial writes its loom checkpoints to its own directory: trials run in parallel.
+    Settings {
+        replay_dir: harness::workspace_root()
+            .join("target/threadproof/test-replay")
+            .join(check.id().replace('/', ".")),
+        ..Settings::default()
+    }
+}
+
+fn verdict_matches(check: &Check) -> Result<(), Failed> {
+    let row = run_check(check, &settings_for(check), &Arc::new(AtomicUsize::new(0)));
+    let want = match check.model.expect {
+        Expect::Holds => Verdict::Holds,
+        Expect::Caught(kind) => Verdict::Caught(kind),
+    };
+    if row.verdict == want {
+        Ok(())
+    } else {
+        Err(format!("expected {want}, got {}", row.verdict).into())
+    }
+}
+
+fn replay_reproduces(check: &Check) -> Result<(), Failed> {
+    let Expect::Caught(want) = check.model.expect else {
+        return Ok(());
+    };
+    let row = run_check(check, &settings_for(check), &Arc::new(AtomicUsize::new(0)));
+    let failure = row
+        .outcome
+        .and_then(|o| o.failure)
+        .ok_or("the flawed variant was not caught, so there is nothing to replay")?;
+    if let Replay::Unavailable(why) = &failure.replay {
+        return Err(format!("no replay recorded: {why}").into());
+    }
+    let message = harness::replay(&check.model, &failure.replay, false)?
+        .ok_or("the replayed schedule passed")?;
+    let kind = Kind::of_message(&message);
+    if kind != want {
+        return Err(format!("the replay failed with {kind}, not {want}: {message}").into());
+    }
+    if message != failure.message {
+        return Err(format!(
+            "the replay failed differently:\n  found:  {}\n  replay: {message}",
+            failure.message
+        )
+        .into());
+    }
+    Ok(())
+}

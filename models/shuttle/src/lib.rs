@@ -1,0 +1,22 @@
+//! The threadproof patterns compiled a second time, against shuttle.
+//!
+//! Nothing here is new code: `sync` is the facade's model backend and every other module is a
+//! pattern file from the library's `src/`, included by path. The pattern files import
+//! `crate::sync`, so here they run on shuttle's Mutex, Condvar, atomics, threads and
+//! thread-locals, which shuttle schedules at random (PCT and uniform).
+
+// loom's `thread_local!` has no `const { }` form, and pattern files must compile on loom too.
+#![allow(clippy::missing_const_for_thread_local)]
+
+/// The checker the model backend builds on.
+mod checker {
+    pub use shuttle::{hint, sync, thread, thread_local};
+}
+
+#[path = "../../facade/model_backend.rs"]
+pub mod sync;
+
+#[path = "../../../src/counter/mod.rs"]
+pub mod counter;
+#[path = "../../../src/thread_local/mod.rs"]
+pub mod thread_local;

@@ -1,0 +1,92 @@
+//! The facade: the one door from pattern code to synchronization primitives.
+//!
+//! Every pattern in threadproof imports `Mutex`, `Condvar`, atomics, `Arc`, threads and
+//! thread-locals from `crate::sync`, never from `std` or `parking_lot` directly. In the library
+//! (what you get from crates.io) this module points at parking_lot and std. The model crates
+//! compile **the same pattern files** a second time against another `sync` module,
+//! `models/facade/model_backend.rs`, which points at loom (`models/loom`) or shuttle
+//! (`models/shuttle`). So the code you copy is the code the checkers explored, and your build
+//! never pulls in loom or shuttle.
+//!
+//! # The surface
+//!
+//! It is parking_lot's, because it is the smallest one that reads well:
+//!
+//! | item | production | shape |
+//! |---|---|---|
+//! | [`Mutex`], [`MutexGuard`] | `parking_lot` | `lock()` returns the guard; no poisoning |
+//! | [`Condvar`], [`WaitTimeoutResult`] | `parking_lot` | `wait(&mut guard)`, `wait_for(&mut guard, dur)`, `wait_until(&mut guard, deadline)`, `notify_one()`, `notify_all()` |
+//! | [`Arc`] | `std` | |
+//! | [`atomic`] | `std::sync::atomic` | `AtomicBool`, `AtomicUsize`, `AtomicU64`, `AtomicI64`, `Ordering`, `fence` |
+//! | [`thread`] | `std::thread` | `spawn`, `Builder`, `JoinHandle`, `yield_now`, `current`, `LocalKey` |
+//! | [`thread_local!`](crate::sync::thread_local) | `std::thread_local!` | non-`const` initializers only (loom's macro has no `const {}` form) |
+//! | [`hint`] | `std::hint` | `spin_loop` |
+//! | [`time`] | `std::time` | `Instant`, `Duration` |
+//!
+//! Two rules keep one source valid on all three backends:
+//!
+//! - Do not use the `bool` that parking_lot's `notify_one`/`notify_all` return; the model
+//!   backends return `()`, so such code fails to compile in the model crates.
+//! - Under loom a timed wait never times out (loom has no clock); under shuttle it may time out
+//!   at any point. Timed code must therefore recheck its deadline in a loop, which it should
+//!   anyway (spurious wakeups).
+//!
+//! # Copying the facade into your project
+//!
+//! Copy this file to `src/sync.rs`, add `parking_lot` to your dependencies, and import from
+//! `crate::sync` in the code you want checked. To model-check it, make a test crate in your
+//! workspace whose `lib.rs` declares the model backend as `sync` and your files by path:
+//!
+//! ```text
+//! // models/loom/src/lib.rs
+//! mod checker { pub use loom::{hint, sync, thread, thread_local}; }
+//! #[path = "../../facade/model_backend.rs"] pub mod sync;
+//! #[path = "../../../src/my_pattern.rs"] pub mod my_pattern;
+//! ```
+//!
+//! The book's chapter "Model-checking your own code" walks through it.
+//!
+//! # Example
+//!
+//! ```
+//! use threadproof::sync::{thread, Arc, Condvar, Mutex};
+//!
+//! let pair = Arc::new((Mutex::new(false), Condvar::new()));
+//! let pair2 = Arc::clone(&pair);
+//! let t = thread::spawn(move || {
+//!     *pair2.0.lock() = true;
+//!     pair2.1.notify_one();
+//! });
+//! let mut ready = pair.0.lock();
+//! while !*ready {
+//!     pair.1.wait(&mut ready);
+//! }
+//! drop(ready);
+//! t.join().unwrap();
+//! ```
+
+// ANCHOR: facade
+pub use parking_lot::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
+pub use std::sync::Arc;
+pub use std::thread_local;
+
+/// Atomics (std's), with `Ordering` and `fence`.
+pub mod atomic {
+    pub use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence};
+}
+
+/// Threads (std's): spawn, builder, join handles, thread-local keys.
+pub mod thread {
+    pub use std::thread::{Builder, JoinHandle, LocalKey, current, spawn, yield_now};
+}
+
+/// Hints to the scheduler (std's).
+pub mod hint {
+    pub use std::hint::spin_loop;
+}
+
+/// Time (std's): deadlines for timed waits.
+pub mod time {
+    pub use std::time::{Duration, Instant};
+}
+// ANCHOR_END: facade
