@@ -497,3 +497,64 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(&*payload))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_tags_and_checker_messages_are_classified() {
+        assert_eq!(Kind::of_message("[lost update] got 1"), Kind::LostUpdate);
+        assert_eq!(Kind::of_message("[stale context] x"), Kind::StaleContext);
+        assert_eq!(
+            Kind::of_message("deadlock; threads = [(0, Blocked)]"),
+            Kind::Deadlock
+        );
+        assert_eq!(
+            Kind::of_message("deadlock! blocked tasks: [main-thread]"),
+            Kind::Deadlock
+        );
+        assert_eq!(Kind::of_message("[no such tag] x"), Kind::Unclassified);
+        assert_eq!(Kind::of_message("assertion failed"), Kind::Unclassified);
+        for kind in Kind::ALL {
+            assert_eq!(Kind::of_message(&format!("[{kind}] m")), kind);
+        }
+    }
+
+    fn outcome(failure: Option<Kind>) -> Outcome {
+        Outcome {
+            checker: Checker::Loom,
+            schedules: 1,
+            failure: failure.map(|kind| Failure {
+                kind,
+                message: format!("[{kind}] m"),
+                replay: Replay::Unavailable(String::new()),
+            }),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn verdicts_compare_found_with_expected() {
+        let lost = Expect::Caught(Kind::LostUpdate);
+        assert_eq!(outcome(None).verdict(Expect::Holds), Verdict::Holds);
+        assert_eq!(outcome(None).verdict(lost), Verdict::Escaped);
+        assert_eq!(
+            outcome(Some(Kind::LostUpdate)).verdict(lost),
+            Verdict::Caught(Kind::LostUpdate)
+        );
+        assert!(outcome(Some(Kind::Deadlock)).verdict(lost).is_bad());
+        assert!(
+            outcome(Some(Kind::LostUpdate))
+                .verdict(Expect::Holds)
+                .is_bad()
+        );
+    }
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slug("racy (flawed)"), "racy-flawed");
+        assert_eq!(slug("2 threads x 2 increments"), "2-threads-x-2-increments");
+        assert_eq!(slug("thread_local"), "thread_local");
+    }
+}

@@ -5,9 +5,6 @@
 //! `crate::sync`, so here they run on loom's Mutex, Condvar, atomics, threads and
 //! thread-locals, which loom explores exhaustively.
 
-// loom's `thread_local!` has no `const { }` form, and pattern files must compile on loom too.
-#![allow(clippy::missing_const_for_thread_local)]
-
 /// The checker the model backend builds on.
 mod checker {
     pub use loom::{hint, sync, thread, thread_local};

@@ -5,9 +5,6 @@
 //! `crate::sync`, so here they run on shuttle's Mutex, Condvar, atomics, threads and
 //! thread-locals, which shuttle schedules at random (PCT and uniform).
 
-// loom's `thread_local!` has no `const { }` form, and pattern files must compile on loom too.
-#![allow(clippy::missing_const_for_thread_local)]
-
 /// The checker the model backend builds on.
 mod checker {
     pub use shuttle::{hint, sync, thread, thread_local};
