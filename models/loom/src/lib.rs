@@ -5,6 +5,7 @@
 //! `crate::sync`, so here they run on loom's Mutex, Condvar, atomics, threads and
 //! thread-locals, which loom explores exhaustively.
 
+// ANCHOR: world
 /// The checker the model backend builds on.
 mod checker {
     pub use loom::{hint, sync, thread, thread_local};
@@ -12,6 +13,9 @@ mod checker {
 
 #[path = "../../facade/model_backend.rs"]
 pub mod sync;
+// ANCHOR_END: world
+
+// One line per pattern file, by path:
 
 #[path = "../../../src/counter/mod.rs"]
 pub mod counter;
