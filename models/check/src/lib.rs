@@ -13,6 +13,8 @@ pub mod quiet;
 pub mod record;
 pub mod registry;
 pub mod report;
+pub mod timeline;
 
 pub mod on_loom;
 pub mod on_shuttle;
+pub mod outcomes;

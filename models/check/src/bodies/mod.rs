@@ -11,8 +11,14 @@ pub mod counter;
 pub mod thread_local;
 
 use crate::harness::Model;
+use crate::outcomes::OutcomeTest;
 
 /// Every model of every pattern, in report order.
 pub fn models() -> Vec<Model> {
     [counter::models(), thread_local::models()].concat()
+}
+
+/// Every outcome-table test (run under loom only; the shuttle world compiles them unused).
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    [counter::outcome_tests(), thread_local::outcome_tests()].concat()
 }
