@@ -142,3 +142,65 @@ pub fn finish(
         record(thread, what);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_only_between_start_and_freeze() {
+        record(|| "main".into(), || "before start".into());
+        start();
+        record(|| "main".into(), || "spawn t1".into());
+        freeze();
+        record(|| "main".into(), || "after freeze".into());
+        let (events, dropped) = take();
+        assert_eq!(dropped, 0);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].what, "spawn t1");
+    }
+
+    #[test]
+    fn labels_main_first_then_names_then_numbers() {
+        start();
+        assert_eq!(label("ThreadId(0)", None), "main");
+        assert_eq!(label("ThreadId(1)", None), "t1");
+        assert_eq!(label("ThreadId(2)", Some("producer 1")), "producer 1");
+        assert_eq!(label("ThreadId(3)", None), "t2");
+        assert_eq!(label("ThreadId(1)", None), "t1");
+        start();
+        assert_eq!(label("ThreadId(7)", Some("main-thread")), "main");
+    }
+
+    #[test]
+    fn an_uncontended_blocking_operation_is_one_row_a_contended_one_two() {
+        start();
+        let t = begin(|| "t1".into(), || "lock (a.rs:1): waiting".into());
+        finish(t, || "t1".into(), || "locked (a.rs:1)".into());
+        let t = begin(|| "t1".into(), || "lock (a.rs:2): waiting".into());
+        record(|| "t2".into(), || "store (a.rs:3) <- 1".into());
+        finish(t, || "t1".into(), || "locked (a.rs:2)".into());
+        let whats: Vec<String> = take().0.into_iter().map(|e| e.what).collect();
+        assert_eq!(
+            whats,
+            [
+                "locked (a.rs:1)",
+                "lock (a.rs:2): waiting",
+                "store (a.rs:3) <- 1",
+                "locked (a.rs:2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn long_executions_keep_their_first_events_and_count_the_rest() {
+        start();
+        for i in 0..MAX_EVENTS + 5 {
+            record(|| "main".into(), || i.to_string());
+        }
+        let (events, dropped) = take();
+        assert_eq!(events.len(), MAX_EVENTS);
+        assert_eq!(dropped, 5);
+        assert_eq!(events[0].what, "0");
+    }
+}
