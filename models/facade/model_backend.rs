@@ -57,6 +57,19 @@ pub mod atomic {
 
     use super::{site, trace};
 
+    #[track_caller]
+    fn trace_cas<V: std::fmt::Display>(
+        at: &Location<'_>,
+        current: V,
+        new: V,
+        result: Result<V, V>,
+    ) {
+        trace(|| match result {
+            Ok(_) => format!("cas ({}) {current} -> {new}: ok", site(at)),
+            Err(seen) => format!("cas ({}) {current} -> {new}: saw {seen}", site(at)),
+        });
+    }
+
     macro_rules! traced_atomic {
         ($name:ident, $value:ty) => {
             /// The checker's atomic, with every access traced.
@@ -104,12 +117,8 @@ pub mod atomic {
                     success: Ordering,
                     failure: Ordering,
                 ) -> Result<$value, $value> {
-                    let at = Location::caller();
                     let result = self.0.compare_exchange(current, new, success, failure);
-                    trace(|| match result {
-                        Ok(_) => format!("cas ({}) {current} -> {new}: ok", site(at)),
-                        Err(seen) => format!("cas ({}) {current} -> {new}: saw {seen}", site(at)),
-                    });
+                    trace_cas(Location::caller(), current, new, result);
                     result
                 }
 
@@ -122,12 +131,8 @@ pub mod atomic {
                     success: Ordering,
                     failure: Ordering,
                 ) -> Result<$value, $value> {
-                    let at = Location::caller();
                     let result = self.0.compare_exchange_weak(current, new, success, failure);
-                    trace(|| match result {
-                        Ok(_) => format!("cas ({}) {current} -> {new}: ok", site(at)),
-                        Err(seen) => format!("cas ({}) {current} -> {new}: saw {seen}", site(at)),
-                    });
+                    trace_cas(Location::caller(), current, new, result);
                     result
                 }
 
@@ -139,37 +144,50 @@ pub mod atomic {
         };
     }
 
+    /// A read-modify-write method, traced as `name (site) old OP operand`.
+    macro_rules! traced_rmw {
+        ($doc:literal, $method:ident, $value:ty, $op:literal) => {
+            #[doc = $doc]
+            #[track_caller]
+            pub fn $method(&self, operand: $value, order: Ordering) -> $value {
+                let at = Location::caller();
+                let old = self.0.$method(operand, order);
+                trace(|| {
+                    format!(
+                        concat!(stringify!($method), " ({}) {} ", $op, " {}"),
+                        site(at),
+                        old,
+                        operand
+                    )
+                });
+                old
+            }
+        };
+    }
+
     macro_rules! traced_integer {
         ($name:ident, $value:ty) => {
             traced_atomic!($name, $value);
 
             impl $name {
-                /// Adds `delta`, returning the previous value.
-                #[track_caller]
-                pub fn fetch_add(&self, delta: $value, order: Ordering) -> $value {
-                    let at = Location::caller();
-                    let old = self.0.fetch_add(delta, order);
-                    trace(|| format!("fetch_add ({}) {old} + {delta}", site(at)));
-                    old
-                }
-
-                /// Subtracts `delta`, returning the previous value.
-                #[track_caller]
-                pub fn fetch_sub(&self, delta: $value, order: Ordering) -> $value {
-                    let at = Location::caller();
-                    let old = self.0.fetch_sub(delta, order);
-                    trace(|| format!("fetch_sub ({}) {old} - {delta}", site(at)));
-                    old
-                }
-
-                /// Stores the maximum of the value and `value`, returning the previous value.
-                #[track_caller]
-                pub fn fetch_max(&self, value: $value, order: Ordering) -> $value {
-                    let at = Location::caller();
-                    let old = self.0.fetch_max(value, order);
-                    trace(|| format!("fetch_max ({}) {old} max {value}", site(at)));
-                    old
-                }
+                traced_rmw!(
+                    "Adds, returning the previous value.",
+                    fetch_add,
+                    $value,
+                    "+"
+                );
+                traced_rmw!(
+                    "Subtracts, returning the previous value.",
+                    fetch_sub,
+                    $value,
+                    "-"
+                );
+                traced_rmw!(
+                    "Stores the maximum, returning the previous value.",
+                    fetch_max,
+                    $value,
+                    "max"
+                );
             }
         };
     }
@@ -180,23 +198,18 @@ pub mod atomic {
     traced_integer!(AtomicI64, i64);
 
     impl AtomicBool {
-        /// Logical or with `value`, returning the previous value.
-        #[track_caller]
-        pub fn fetch_or(&self, value: bool, order: Ordering) -> bool {
-            let at = Location::caller();
-            let old = self.0.fetch_or(value, order);
-            trace(|| format!("fetch_or ({}) {old} | {value}", site(at)));
-            old
-        }
-
-        /// Logical and with `value`, returning the previous value.
-        #[track_caller]
-        pub fn fetch_and(&self, value: bool, order: Ordering) -> bool {
-            let at = Location::caller();
-            let old = self.0.fetch_and(value, order);
-            trace(|| format!("fetch_and ({}) {old} & {value}", site(at)));
-            old
-        }
+        traced_rmw!(
+            "Logical or, returning the previous value.",
+            fetch_or,
+            bool,
+            "|"
+        );
+        traced_rmw!(
+            "Logical and, returning the previous value.",
+            fetch_and,
+            bool,
+            "&"
+        );
     }
 }
 
