@@ -11,11 +11,13 @@
 //! | module | seed | reference | flawed (do not copy) |
 //! |---|---|---|---|
 //! | [`counter`] | 003 §2.3 | `LockingCounter`, `AtomicCounter` | `RacyCounter`, `SplitLockCounter` (lost update) |
+//! | [`queue`] | 002 §3.3, 003 §2.5, §1.4 | `BoundedQueue` | `OneCondvarQueue` (deadlock), `IfWaitQueue` (overfill), `SilentTaskQueue` (deadlock), `EmptyJoinQueue` (early join), `CloseNotifyOneQueue` (deadlock) |
 //! | [`thread_local`] | 003 §2.4 | `ThreadContext`, `handle_request` | `SharedSlot` (cross-talk), `handle_request_leaky` (stale context) |
 //!
 //! Run `cargo run --release` in the repository for the check report, `cargo test` for every
 //! test and model check, and read the book in `book/`.
 
 pub mod counter;
+pub mod queue;
 pub mod sync;
 pub mod thread_local;

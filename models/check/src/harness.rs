@@ -36,19 +36,34 @@ pub enum Kind {
     Livelock,
     /// A value was dropped a wrong number of times, or not at all.
     Leak,
+    /// An item put into a queue was never delivered (nor handed back).
+    LostItem,
+    /// An item put once was delivered twice.
+    DuplicateItem,
+    /// Items from one producer reached a consumer out of their FIFO order.
+    OutOfOrder,
+    /// A bounded queue held more items than its capacity.
+    Overfill,
+    /// `join` returned while a task was still unfinished.
+    EarlyJoin,
     /// Anything else: a panic the model did not classify. Always a failure of the model.
     Unclassified,
 }
 
 impl Kind {
     /// Every kind, for parsing and listing.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 12] = [
         Kind::LostUpdate,
         Kind::CrossTalk,
         Kind::StaleContext,
         Kind::Deadlock,
         Kind::Livelock,
         Kind::Leak,
+        Kind::LostItem,
+        Kind::DuplicateItem,
+        Kind::OutOfOrder,
+        Kind::Overfill,
+        Kind::EarlyJoin,
         Kind::Unclassified,
     ];
 
@@ -61,6 +76,11 @@ impl Kind {
             Kind::Deadlock => "deadlock",
             Kind::Livelock => "livelock",
             Kind::Leak => "leak",
+            Kind::LostItem => "lost item",
+            Kind::DuplicateItem => "duplicate item",
+            Kind::OutOfOrder => "out of order",
+            Kind::Overfill => "overfill",
+            Kind::EarlyJoin => "early join",
             Kind::Unclassified => "unclassified panic",
         }
     }

@@ -1,0 +1,293 @@
+use std::collections::VecDeque;
+use std::fmt;
+
+use crate::sync::time::{Duration, Instant};
+use crate::sync::{Condvar, Mutex, MutexGuard};
+
+use super::error::{GetError, PutError, TaskDoneError, ZeroCapacity};
+
+// ANCHOR: struct
+/// A bounded blocking FIFO queue with closing and task tracking: Python's `queue.Queue(maxsize)`
+/// with errors instead of exceptions.
+///
+/// One [`Mutex`] guards the items; a getter waits on `not_empty`, a putter on `not_full`, and
+/// [`join`](Self::join) on `all_tasks_done` (CPython's `queue.Queue` has the same three).
+///
+/// ```
+/// use std::sync::Arc;
+/// use threadproof::queue::{BoundedQueue, GetError};
+///
+/// let queue = Arc::new(BoundedQueue::new(1)); // Queue(1): a buffer of one
+/// let consumer = {
+///     let queue = Arc::clone(&queue);
+///     std::thread::spawn(move || {
+///         let mut got = Vec::new();
+///         while let Ok(item) = queue.get() {
+///             got.push(item);
+///             queue.task_done().unwrap();
+///         }
+///         got
+///     })
+/// };
+/// queue.put("first").unwrap(); // blocks while the consumer has not taken...
+/// queue.put("second").unwrap(); // ...the previous item
+/// queue.join(); // every item put has been marked done
+/// queue.close(); // the consumer's next get returns Err(Closed)
+/// assert_eq!(consumer.join().unwrap(), ["first", "second"]);
+/// assert_eq!(queue.get(), Err(GetError::Closed));
+/// ```
+pub struct BoundedQueue<T> {
+    state: Mutex<State<T>>,
+    /// Signalled when an item arrives (and on close): getters wait here.
+    not_empty: Condvar,
+    /// Signalled when an item leaves (and on close): putters wait here.
+    not_full: Condvar,
+    /// Signalled when the count of unfinished tasks drops to zero: `join` waits here.
+    all_tasks_done: Condvar,
+    capacity: usize,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+    /// Items put and not yet marked done with `task_done`.
+    unfinished: usize,
+}
+// ANCHOR_END: struct
+
+impl<T> BoundedQueue<T> {
+    /// A queue holding at most `capacity` items.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0; see [`try_new`](Self::try_new).
+    #[track_caller]
+    pub fn new(capacity: usize) -> Self {
+        match Self::try_new(capacity) {
+            Ok(queue) => queue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A queue holding at most `capacity` items, or [`ZeroCapacity`] for 0: a zero-capacity
+    /// queue would be a rendezvous channel (a put waits for a getter), a different design that
+    /// this queue does not implement. Use crossbeam's `bounded(0)` for that.
+    pub fn try_new(capacity: usize) -> Result<Self, ZeroCapacity> {
+        if capacity == 0 {
+            return Err(ZeroCapacity);
+        }
+        Ok(Self {
+            state: Mutex::new(State {
+                // Do not reserve `usize::MAX` slots for an "unbounded" queue.
+                items: VecDeque::with_capacity(capacity.min(1024)),
+                closed: false,
+                unfinished: 0,
+            }),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            all_tasks_done: Condvar::new(),
+            capacity,
+        })
+    }
+
+    // ANCHOR: put
+    /// Puts `item` at the back, blocking while the queue is full. Fails only when the queue is
+    /// closed (before or while waiting), handing `item` back.
+    pub fn put(&self, item: T) -> Result<(), PutError<T>> {
+        let mut state = self.state.lock();
+        // `while`, not `if`: by the time this thread holds the lock again, another putter may
+        // have filled the slot the wakeup announced (and wakeups may be spurious).
+        while state.items.len() == self.capacity && !state.closed {
+            self.not_full.wait(&mut state);
+        }
+        self.push(state, item)
+    }
+    // ANCHOR_END: put
+
+    /// Puts `item` if there is room now: `Full` or `Closed` (with `item`) otherwise.
+    pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
+        let state = self.state.lock();
+        if state.items.len() == self.capacity && !state.closed {
+            return Err(PutError::Full(item));
+        }
+        self.push(state, item)
+    }
+
+    // ANCHOR: put_timeout
+    /// Like [`put`](Self::put), giving up with `Timeout(item)` once `timeout` has passed.
+    /// A zero timeout tries once. Every wakeup rechecks room first and the clock second, so
+    /// a spurious or late wakeup never loses an item or a slot.
+    pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.state.lock();
+        while state.items.len() == self.capacity && !state.closed {
+            match deadline {
+                Some(deadline) if Instant::now() >= deadline => {
+                    return Err(PutError::Timeout(item));
+                }
+                Some(deadline) => {
+                    self.not_full.wait_until(&mut state, deadline);
+                }
+                // A timeout too large to represent: wait as long as it takes.
+                None => self.not_full.wait(&mut state),
+            }
+        }
+        self.push(state, item)
+    }
+    // ANCHOR_END: put_timeout
+
+    // ANCHOR: push
+    /// The end of every put: `state` is locked and either has room or is closed.
+    fn push(&self, mut state: MutexGuard<'_, State<T>>, item: T) -> Result<(), PutError<T>> {
+        if state.closed {
+            return Err(PutError::Closed(item));
+        }
+        state.items.push_back(item);
+        state.unfinished += 1;
+        drop(state);
+        // One item arrived: one getter can take it. Getters that find the queue empty again
+        // wait again, so waking one is enough (and cheaper than waking all).
+        self.not_empty.notify_one();
+        Ok(())
+    }
+    // ANCHOR_END: push
+
+    // ANCHOR: get
+    /// Takes the item at the front, blocking while the queue is empty. After
+    /// [`close`](Self::close), items still buffered are delivered first; then `Err(Closed)`.
+    pub fn get(&self) -> Result<T, GetError> {
+        let mut state = self.state.lock();
+        // `while`, not `if`: another getter may have taken the item that woke this one.
+        while state.items.is_empty() && !state.closed {
+            self.not_empty.wait(&mut state);
+        }
+        self.pop(state)
+    }
+    // ANCHOR_END: get
+
+    /// Takes the front item if there is one now: `Empty`, or `Closed` once closed and drained.
+    pub fn try_get(&self) -> Result<T, GetError> {
+        let state = self.state.lock();
+        if state.items.is_empty() && !state.closed {
+            return Err(GetError::Empty);
+        }
+        self.pop(state)
+    }
+
+    /// Like [`get`](Self::get), giving up with `Timeout` once `timeout` has passed. A zero
+    /// timeout tries once.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.state.lock();
+        while state.items.is_empty() && !state.closed {
+            match deadline {
+                Some(deadline) if Instant::now() >= deadline => return Err(GetError::Timeout),
+                Some(deadline) => {
+                    self.not_empty.wait_until(&mut state, deadline);
+                }
+                None => self.not_empty.wait(&mut state),
+            }
+        }
+        self.pop(state)
+    }
+
+    // ANCHOR: pop
+    /// The end of every get: `state` is locked and either has an item or is closed.
+    fn pop(&self, mut state: MutexGuard<'_, State<T>>) -> Result<T, GetError> {
+        let item = state.items.pop_front().ok_or(GetError::Closed)?;
+        drop(state);
+        // One slot freed: one putter can fill it.
+        self.not_full.notify_one();
+        Ok(item)
+    }
+    // ANCHOR_END: pop
+
+    // ANCHOR: close
+    /// Closes the queue: every later put fails with `Closed(item)`; getters drain what is
+    /// buffered, then get `Closed`. Wakes every blocked putter and getter at once (both
+    /// conditions changed for all of them, so `notify_all`). Returns false if it was already
+    /// closed. Closing does not finish tasks: [`join`](Self::join) still waits for
+    /// `task_done` on every item put.
+    pub fn close(&self) -> bool {
+        let mut state = self.state.lock();
+        let was_open = !state.closed;
+        state.closed = true;
+        drop(state);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+        was_open
+    }
+    // ANCHOR_END: close
+
+    // ANCHOR: tasks
+    /// Marks one task (one item put) finished. When every item ever put has been marked
+    /// done, [`join`](Self::join) returns. More calls than items put is an error, and changes
+    /// nothing.
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut state = self.state.lock();
+        if state.unfinished == 0 {
+            return Err(TaskDoneError);
+        }
+        state.unfinished -= 1;
+        if state.unfinished == 0 {
+            drop(state);
+            // Every joiner waits for the same condition: wake them all.
+            self.all_tasks_done.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Blocks until every item ever put has been marked done with
+    /// [`task_done`](Self::task_done). It counts tasks, not items in the queue: an item a
+    /// consumer has taken but not finished still counts. Returns at once if there are none,
+    /// so calling it twice works.
+    pub fn join(&self) {
+        let mut state = self.state.lock();
+        while state.unfinished > 0 {
+            self.all_tasks_done.wait(&mut state);
+        }
+    }
+    // ANCHOR_END: tasks
+
+    /// Items put and not yet marked done.
+    pub fn unfinished_tasks(&self) -> usize {
+        self.state.lock().unfinished
+    }
+
+    /// Items in the queue now (Python's `qsize()`); stale as soon as it returns.
+    pub fn len(&self) -> usize {
+        self.state.lock().items.len()
+    }
+
+    /// True when no items are in the queue now (Python's `empty()`).
+    pub fn is_empty(&self) -> bool {
+        self.state.lock().items.is_empty()
+    }
+
+    /// True when the queue holds `capacity` items now (Python's `full()`).
+    pub fn is_full(&self) -> bool {
+        self.state.lock().items.len() == self.capacity
+    }
+
+    /// The most items the queue holds (Python's `maxsize`).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// True once [`close`](Self::close) has been called.
+    pub fn is_closed(&self) -> bool {
+        self.state.lock().closed
+    }
+}
+
+impl<T> fmt::Debug for BoundedQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock();
+        f.debug_struct("BoundedQueue")
+            .field("len", &state.items.len())
+            .field("capacity", &self.capacity)
+            .field("closed", &state.closed)
+            .field("unfinished", &state.unfinished)
+            .finish_non_exhaustive()
+    }
+}
