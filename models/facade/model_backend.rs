@@ -44,11 +44,10 @@ fn trace(what: impl FnOnce() -> String) {
     threadproof_trace::record(current_label, what);
 }
 
-/// `file.rs:line` of a call site.
+/// `path/to/file.rs:line` of a call site. The harness shortens the path and names the
+/// receiver (`wait not_full (bounded.rs:101)`) from the source line when it renders a trace.
 fn site(location: &Location<'_>) -> String {
-    let file = location.file();
-    let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
-    format!("{file}:{}", location.line())
+    format!("{}:{}", location.file(), location.line())
 }
 
 /// Atomics of the checker, with std's `Ordering`; each access is traced with its value.

@@ -27,8 +27,15 @@ pub struct Timeline {
 const CELL: usize = 40;
 
 impl Timeline {
-    /// Builds the timeline of a failure of `kind` with panic `message`.
-    pub fn new(events: Vec<Event>, dropped: usize, kind: Kind, message: &str) -> Timeline {
+    /// Builds the timeline of a failure of `kind` with panic `message`. Call sites recorded as
+    /// `path:line` are read back from the source to name what was operated on, and shortened
+    /// to the file name: `wait (src/queue/bounded.rs:101)` becomes `wait not_full
+    /// (bounded.rs:101)`.
+    pub fn new(mut events: Vec<Event>, dropped: usize, kind: Kind, message: &str) -> Timeline {
+        let mut sources = Sources::default();
+        for e in &mut events {
+            e.what = sources.name_site(&e.what);
+        }
         let ending = ending(&events, kind, message);
         Timeline {
             events,
@@ -164,6 +171,91 @@ impl Timeline {
     }
 }
 
+/// Source files read back to name call sites, cached.
+#[derive(Default)]
+struct Sources {
+    files: std::collections::HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources {
+    fn line(&mut self, path: &str, line: usize) -> Option<&str> {
+        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
+            let p = std::path::Path::new(path);
+            let full = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                crate::harness::workspace_root().join(p)
+            };
+            std::fs::read_to_string(full)
+                .ok()
+                .map(|text| text.lines().map(str::to_string).collect())
+        });
+        lines
+            .as_ref()?
+            .get(line.checked_sub(1)?)
+            .map(String::as_str)
+    }
+
+    /// `VERB (path:line)REST` -> `VERB RECEIVER (file:line)REST`.
+    fn name_site(&mut self, what: &str) -> String {
+        let Some(open) = what.find(" (") else {
+            return what.to_string();
+        };
+        let Some(close) = what[open..].find(')').map(|i| open + i) else {
+            return what.to_string();
+        };
+        let (verb, site, rest) = (&what[..open], &what[open + 2..close], &what[close + 1..]);
+        let Some((path, line)) = site.rsplit_once(':') else {
+            return what.to_string();
+        };
+        let Ok(line) = line.parse::<usize>() else {
+            return what.to_string();
+        };
+        let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let receiver = self
+            .line(path, line)
+            .and_then(|code| receiver(code, verb))
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
+        format!("{verb}{receiver} ({file}:{line}){rest}")
+    }
+}
+
+/// The methods a traced verb may have been called as.
+fn methods(verb: &str) -> &'static [&'static str] {
+    match verb {
+        "lock" | "locked" | "unlock" => &[".lock()"],
+        "try_lock" => &[".try_lock()"],
+        "wait" | "woken" | "wait_for" | "timed" => &[".wait(", ".wait_for(", ".wait_until("],
+        "notify_one" => &[".notify_one("],
+        "notify_all" => &[".notify_all("],
+        "load" => &[".load("],
+        "store" => &[".store("],
+        "swap" => &[".swap("],
+        "cas" => &[".compare_exchange(", ".compare_exchange_weak("],
+        "fetch_add" => &[".fetch_add("],
+        "fetch_sub" => &[".fetch_sub("],
+        "fetch_max" => &[".fetch_max("],
+        "fetch_or" => &[".fetch_or("],
+        "fetch_and" => &[".fetch_and("],
+        _ => &[],
+    }
+}
+
+/// The expression a method was called on in `code`, without `self.`: `not_full` in
+/// `self.not_full.wait(&mut state);`.
+fn receiver(code: &str, verb: &str) -> Option<String> {
+    let verb = verb.split_whitespace().next().unwrap_or(verb);
+    let at = methods(verb).iter().find_map(|m| code.find(m))?;
+    let before = &code[..at];
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |i| i + 1);
+    let name = before[start..].trim_start_matches("self.");
+    let name = name.strip_prefix("0.").unwrap_or(name);
+    (!name.is_empty() && name != "self").then(|| name.to_string())
+}
+
 fn column(threads: &[&str], thread: &str) -> usize {
     threads.iter().position(|t| *t == thread).unwrap_or(0)
 }
@@ -227,6 +319,29 @@ mod tests {
             thread: thread.into(),
             what: what.into(),
         }
+    }
+
+    #[test]
+    fn receivers_are_named_from_the_source_line() {
+        assert_eq!(
+            receiver("            self.not_full.wait(&mut state);", "wait"),
+            Some("not_full".into())
+        );
+        assert_eq!(
+            receiver("        let mut count = self.count.lock();", "locked"),
+            Some("count".into())
+        );
+        assert_eq!(
+            receiver("        self.0.not_empty.notify_one();", "notify_one"),
+            Some("not_empty".into())
+        );
+        assert_eq!(receiver("let x = f();", "load"), None);
+        let mut sources = Sources::default();
+        assert_eq!(
+            sources.name_site("lock (no/such/file.rs:3): waiting"),
+            "lock (file.rs:3): waiting"
+        );
+        assert_eq!(sources.name_site("spawn t1"), "spawn t1");
     }
 
     #[test]
