@@ -9,6 +9,10 @@
 //! - `Condvar::wait_for`/`wait_until`: under loom a timed wait never times out; under shuttle it
 //!   may time out at any point. Timed code must recheck its deadline in a loop.
 //! - `notify_one`/`notify_all` return `()` (parking_lot returns a `bool`).
+//! - A `MutexGuard` dropped while its thread panics does not unlock (see its `Drop`): a
+//!   deadlock report must not call back into the checker. For the same reason, a model that
+//!   is expected to deadlock should not drop the checker's `Arc`s while unwinding; the model
+//!   bodies share such state through leaked `&'static` references instead.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
@@ -91,6 +95,20 @@ impl<T> Mutex<T> {
     /// The value, through a unique borrow (no locking needed).
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.get_mut().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // A checker that finds a deadlock panics from inside its scheduler, with no thread
+        // active; unlocking on the way out would call back into it, and loom then aborts the
+        // process ("panic in a destructor during cleanup"). The execution has failed and ends
+        // with this panic, so the lock need not be released: forget the checker's guard.
+        if std::thread::panicking()
+            && let Some(held) = self.inner.take()
+        {
+            std::mem::forget(held);
+        }
     }
 }
 
