@@ -4,6 +4,7 @@ use super::leak;
 use super::world::semaphore::flawed::{RacyBoundedSemaphore, SilentSemaphore};
 use super::world::semaphore::{BoundedSemaphore, OverRelease, Semaphore};
 use super::world::sync::atomic::{AtomicUsize, Ordering};
+use super::world::sync::time::Duration;
 use super::world::sync::{Arc, thread};
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
 use crate::require;
@@ -77,6 +78,26 @@ fn release_wakes<S: Raw>() {
     }
 }
 // ANCHOR_END: release_wakes_model
+
+/// A thread waits for a permit with a timeout while the main thread releases one. The wait
+/// may or may not time out (the checkers decide), but the permit is never lost or doubled: it
+/// is either in the waiter's hands or back in the semaphore.
+fn timed_acquire() {
+    let sem = leak(Semaphore::new(0));
+    let waiter = thread::spawn(move || {
+        sem.acquire_timeout(Duration::from_secs(60))
+            .map(|permit| permit.forget())
+            .is_some()
+    });
+    sem.release(1);
+    let got = usize::from(waiter.join().expect("waiter panicked"));
+    let available = sem.available();
+    require!(
+        got + available == 1,
+        Kind::Leak,
+        "1 permit released: {got} taken, {available} available"
+    );
+}
 
 /// What the bounded models need: release(n) with the error, and the count.
 trait Bounded: Send + Sync + 'static {
@@ -177,6 +198,12 @@ pub fn models() -> Vec<Model> {
             "2 waiters, release(2)",
             Expect::Holds,
             release_wakes::<Semaphore>,
+        ),
+        model(
+            "Semaphore",
+            "timed acquirer, release(1)",
+            Expect::Holds,
+            timed_acquire,
         ),
         model(
             "BoundedSemaphore",
