@@ -19,9 +19,6 @@
 //! Run `cargo run --release` in the repository for the check report, `cargo test` for every
 //! test and model check, and read the book in `book/`.
 
-// loom's `thread_local!` has no `const { }` form, and pattern files must compile on loom too.
-#![allow(clippy::missing_const_for_thread_local)]
-
 pub mod counter;
 pub mod event;
 pub mod lock_order;

@@ -22,6 +22,7 @@
 //! | [`thread_local!`](crate::sync::thread_local) | `std::thread_local!` | non-`const` initializers only (loom's macro has no `const {}` form) |
 //! | [`hint`] | `std::hint` | `spin_loop` |
 //! | [`time`] | `std::time` | `Instant`, `Duration` |
+//! | [`note`] | nothing | a step in the pattern's words, for the checkers' traces |
 //!
 //! Two rules keep one source valid on all three backends:
 //!
@@ -89,4 +90,10 @@ pub mod hint {
 pub mod time {
     pub use std::time::{Duration, Instant};
 }
+
+/// Records a step in the pattern's own words (`put(7) -> waiting (full)`) in the model
+/// checkers' trace of a failing interleaving. Here, in production, it compiles to nothing and
+/// the closure is never called.
+#[inline(always)]
+pub fn note(_what: impl FnOnce() -> String) {}
 // ANCHOR_END: facade

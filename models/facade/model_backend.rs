@@ -13,8 +13,15 @@
 //!   deadlock report must not call back into the checker. For the same reason, a model that
 //!   is expected to deadlock should not drop the checker's `Arc`s while unwinding; the model
 //!   bodies share such state through leaked `&'static` references instead.
+//!
+//! Every operation is also written to the execution's trace (`threadproof-trace`): spawn, join,
+//! lock, unlock, wait, wake, notify, atomic loads, stores and read-modify-writes with their
+//! values, and the pattern's own [`note`]s. Call sites are named by file and line. When a
+//! checker catches a failure, the harness renders that trace as a per-thread timeline.
 
+use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::sync::PoisonError;
 use std::time::Duration;
 
@@ -23,16 +30,277 @@ use crate::checker::sync as inner;
 pub use crate::checker::sync::Arc;
 pub use crate::checker::thread_local;
 
-/// Atomics of the checker, with std's `Ordering`.
-pub mod atomic {
-    pub use crate::checker::sync::atomic::{
-        AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence,
-    };
+/// Records a step in the pattern's own words (`put(7) -> waiting (full)`) in the trace of
+/// the execution; in production it compiles to nothing.
+pub fn note(what: impl FnOnce() -> String) {
+    trace(what);
 }
 
-/// Threads of the checker.
+/// The calling thread's label in the trace.
+fn current_label() -> String {
+    let current = crate::checker::thread::current();
+    threadproof_trace::label(&format!("{:?}", current.id()), current.name())
+}
+
+fn trace(what: impl FnOnce() -> String) {
+    threadproof_trace::record(current_label, what);
+}
+
+/// `file.rs:line` of a call site.
+fn site(location: &Location<'_>) -> String {
+    let file = location.file();
+    let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    format!("{file}:{}", location.line())
+}
+
+/// Atomics of the checker, with std's `Ordering`; each access is traced with its value.
+pub mod atomic {
+    use std::panic::Location;
+
+    pub use crate::checker::sync::atomic::{Ordering, fence};
+
+    use super::{site, trace};
+
+    #[track_caller]
+    fn trace_cas<V: std::fmt::Display>(
+        at: &Location<'_>,
+        current: V,
+        new: V,
+        result: Result<V, V>,
+    ) {
+        trace(|| match result {
+            Ok(_) => format!("cas ({}) {current} -> {new}: ok", site(at)),
+            Err(seen) => format!("cas ({}) {current} -> {new}: saw {seen}", site(at)),
+        });
+    }
+
+    macro_rules! traced_atomic {
+        ($name:ident, $value:ty) => {
+            /// The checker's atomic, with every access traced.
+            #[derive(Debug, Default)]
+            pub struct $name(crate::checker::sync::atomic::$name);
+
+            impl $name {
+                /// A new atomic holding `value`.
+                pub fn new(value: $value) -> Self {
+                    Self(crate::checker::sync::atomic::$name::new(value))
+                }
+
+                /// Loads the value.
+                #[track_caller]
+                pub fn load(&self, order: Ordering) -> $value {
+                    let at = Location::caller();
+                    let value = self.0.load(order);
+                    trace(|| format!("load ({}) -> {value}", site(at)));
+                    value
+                }
+
+                /// Stores `value`.
+                #[track_caller]
+                pub fn store(&self, value: $value, order: Ordering) {
+                    let at = Location::caller();
+                    trace(|| format!("store ({}) <- {value}", site(at)));
+                    self.0.store(value, order);
+                }
+
+                /// Stores `value`, returning the previous value.
+                #[track_caller]
+                pub fn swap(&self, value: $value, order: Ordering) -> $value {
+                    let at = Location::caller();
+                    let old = self.0.swap(value, order);
+                    trace(|| format!("swap ({}) {old} -> {value}", site(at)));
+                    old
+                }
+
+                /// Stores `new` if the value is `current`.
+                #[track_caller]
+                pub fn compare_exchange(
+                    &self,
+                    current: $value,
+                    new: $value,
+                    success: Ordering,
+                    failure: Ordering,
+                ) -> Result<$value, $value> {
+                    let result = self.0.compare_exchange(current, new, success, failure);
+                    trace_cas(Location::caller(), current, new, result);
+                    result
+                }
+
+                /// Like `compare_exchange`, allowed to fail spuriously.
+                #[track_caller]
+                pub fn compare_exchange_weak(
+                    &self,
+                    current: $value,
+                    new: $value,
+                    success: Ordering,
+                    failure: Ordering,
+                ) -> Result<$value, $value> {
+                    let result = self.0.compare_exchange_weak(current, new, success, failure);
+                    trace_cas(Location::caller(), current, new, result);
+                    result
+                }
+
+                /// Consumes the atomic and returns the value.
+                pub fn into_inner(self) -> $value {
+                    self.0.into_inner()
+                }
+            }
+        };
+    }
+
+    /// A read-modify-write method, traced as `name (site) old OP operand`.
+    macro_rules! traced_rmw {
+        ($doc:literal, $method:ident, $value:ty, $op:literal) => {
+            #[doc = $doc]
+            #[track_caller]
+            pub fn $method(&self, operand: $value, order: Ordering) -> $value {
+                let at = Location::caller();
+                let old = self.0.$method(operand, order);
+                trace(|| {
+                    format!(
+                        concat!(stringify!($method), " ({}) {} ", $op, " {}"),
+                        site(at),
+                        old,
+                        operand
+                    )
+                });
+                old
+            }
+        };
+    }
+
+    macro_rules! traced_integer {
+        ($name:ident, $value:ty) => {
+            traced_atomic!($name, $value);
+
+            impl $name {
+                traced_rmw!(
+                    "Adds, returning the previous value.",
+                    fetch_add,
+                    $value,
+                    "+"
+                );
+                traced_rmw!(
+                    "Subtracts, returning the previous value.",
+                    fetch_sub,
+                    $value,
+                    "-"
+                );
+                traced_rmw!(
+                    "Stores the maximum, returning the previous value.",
+                    fetch_max,
+                    $value,
+                    "max"
+                );
+            }
+        };
+    }
+
+    traced_atomic!(AtomicBool, bool);
+    traced_integer!(AtomicUsize, usize);
+    traced_integer!(AtomicU64, u64);
+    traced_integer!(AtomicI64, i64);
+
+    impl AtomicBool {
+        traced_rmw!(
+            "Logical or, returning the previous value.",
+            fetch_or,
+            bool,
+            "|"
+        );
+        traced_rmw!(
+            "Logical and, returning the previous value.",
+            fetch_and,
+            bool,
+            "&"
+        );
+    }
+}
+
+/// Threads of the checker; spawn and join are traced.
 pub mod thread {
-    pub use crate::checker::thread::{Builder, JoinHandle, LocalKey, current, spawn, yield_now};
+    use std::io;
+
+    pub use crate::checker::thread::{LocalKey, current, yield_now};
+
+    use super::trace;
+
+    /// Labels a new thread, after making sure its spawner has a label (the first thread to
+    /// get one is `main`).
+    fn spawned(thread: &crate::checker::thread::Thread) -> String {
+        super::current_label();
+        threadproof_trace::label(&format!("{:?}", thread.id()), thread.name())
+    }
+
+    /// Spawns a thread, traced as `spawn tN`.
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = crate::checker::thread::spawn(f);
+        let label = spawned(inner.thread());
+        trace(|| format!("spawn {label}"));
+        JoinHandle { inner, label }
+    }
+
+    /// A thread factory (names the thread; the trace uses the name).
+    #[derive(Debug)]
+    pub struct Builder(crate::checker::thread::Builder);
+
+    impl Default for Builder {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Builder {
+        /// A builder with default settings.
+        pub fn new() -> Self {
+            Self(crate::checker::thread::Builder::new())
+        }
+
+        /// Names the thread.
+        pub fn name(self, name: String) -> Self {
+            Self(self.0.name(name))
+        }
+
+        /// Spawns the thread, traced as `spawn NAME`.
+        pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            let inner = self.0.spawn(f)?;
+            let label = spawned(inner.thread());
+            trace(|| format!("spawn {label}"));
+            Ok(JoinHandle { inner, label })
+        }
+    }
+
+    /// A handle to join a spawned thread; the join is traced.
+    #[derive(Debug)]
+    pub struct JoinHandle<T> {
+        inner: crate::checker::thread::JoinHandle<T>,
+        label: String,
+    }
+
+    impl<T> JoinHandle<T> {
+        /// Waits for the thread to finish and returns its result.
+        pub fn join(self) -> std::thread::Result<T> {
+            let Self { inner, label } = self;
+            let token =
+                threadproof_trace::begin(super::current_label, || format!("join {label}: waiting"));
+            let result = inner.join();
+            threadproof_trace::finish(token, super::current_label, || format!("joined {label}"));
+            result
+        }
+
+        /// The thread's handle.
+        pub fn thread(&self) -> &crate::checker::thread::Thread {
+            self.inner.thread()
+        }
+    }
 }
 
 /// Scheduler hints of the checker.
@@ -52,10 +320,37 @@ pub struct Mutex<T> {
 }
 
 /// The guard of a [`Mutex`]; the lock is released when it drops.
-#[derive(Debug)]
 pub struct MutexGuard<'a, T> {
     // `None` only while a `Condvar` wait has handed the checker's guard back to the checker.
     inner: Option<inner::MutexGuard<'a, T>>,
+    // Where the lock was taken, to name it in the trace.
+    at: &'static Location<'static>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MutexGuard").field(&self.inner).finish()
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // A checker that finds a deadlock panics from inside its scheduler, with no thread
+        // active; unlocking (or tracing) on the way out would call back into it, and loom then
+        // aborts the process ("panic in a destructor during cleanup"). The execution has failed
+        // and ends with this panic, so the lock need not be released: forget the checker's
+        // guard.
+        if std::thread::panicking() {
+            if let Some(held) = self.inner.take() {
+                std::mem::forget(held);
+            }
+            return;
+        }
+        let at = self.at;
+        if self.inner.is_some() {
+            trace(|| format!("unlock ({})", site(at)));
+        }
+    }
 }
 
 impl<T> Mutex<T> {
@@ -69,20 +364,34 @@ impl<T> Mutex<T> {
     /// Blocks until the lock is held.
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
+        let at = Location::caller();
+        let token =
+            threadproof_trace::begin(current_label, || format!("lock ({}): waiting", site(at)));
         let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        MutexGuard { inner: Some(guard) }
+        threadproof_trace::finish(token, current_label, || format!("locked ({})", site(at)));
+        MutexGuard {
+            inner: Some(guard),
+            at,
+        }
     }
 
     /// Takes the lock if it is free.
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
-            Ok(guard) => Some(MutexGuard { inner: Some(guard) }),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(MutexGuard {
-                inner: Some(p.into_inner()),
-            }),
+        let at = Location::caller();
+        let guard = match self.inner.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => None,
-        }
+        };
+        trace(|| {
+            let outcome = if guard.is_some() { "taken" } else { "busy" };
+            format!("try_lock ({}): {outcome}", site(at))
+        });
+        Some(MutexGuard {
+            inner: Some(guard?),
+            at,
+        })
     }
 
     /// Consumes the mutex and returns the value.
@@ -95,20 +404,6 @@ impl<T> Mutex<T> {
     /// The value, through a unique borrow (no locking needed).
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.get_mut().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl<T> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        // A checker that finds a deadlock panics from inside its scheduler, with no thread
-        // active; unlocking on the way out would call back into it, and loom then aborts the
-        // process ("panic in a destructor during cleanup"). The execution has failed and ends
-        // with this panic, so the lock need not be released: forget the checker's guard.
-        if std::thread::panicking()
-            && let Some(held) = self.inner.take()
-        {
-            std::mem::forget(held);
-        }
     }
 }
 
@@ -168,13 +463,20 @@ impl Condvar {
         guard: &mut MutexGuard<'_, T>,
         timeout: Duration,
     ) -> WaitTimeoutResult {
+        let at = Location::caller();
+        trace(|| format!("wait_for ({})", site(at)));
         let held = guard.inner.take().expect("guard is held");
         let (held, result) = self
             .inner
             .wait_timeout(held, timeout)
             .unwrap_or_else(PoisonError::into_inner);
         guard.inner = Some(held);
-        WaitTimeoutResult(result.timed_out())
+        let timed_out = result.timed_out();
+        trace(|| {
+            let why = if timed_out { "timed out" } else { "woken" };
+            format!("{why} ({})", site(at))
+        });
+        WaitTimeoutResult(timed_out)
     }
 
     /// Like [`wait`](Self::wait), giving up at `deadline`.
@@ -191,12 +493,16 @@ impl Condvar {
     /// Wakes one waiter, if any.
     #[track_caller]
     pub fn notify_one(&self) {
+        let at = Location::caller();
+        trace(|| format!("notify_one ({})", site(at)));
         self.inner.notify_one();
     }
 
     /// Wakes every waiter.
     #[track_caller]
     pub fn notify_all(&self) {
+        let at = Location::caller();
+        trace(|| format!("notify_all ({})", site(at)));
         self.inner.notify_all();
     }
 }

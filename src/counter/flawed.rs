@@ -1,7 +1,7 @@
 //! Flawed counters. **Do not copy.** They exist so the checkers can prove they catch the bug.
 
-use crate::sync::Mutex;
 use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::{Mutex, note};
 
 use super::Counter;
 
@@ -42,8 +42,10 @@ pub struct SplitLockCounter {
 impl Counter for SplitLockCounter {
     fn increment(&self, offset: u64) {
         let current = *self.count.lock();
+        note(|| format!("read count = {current}"));
         // The lock is free here: another thread can read the same `current`.
         *self.count.lock() = current + offset;
+        note(|| format!("wrote count = {}", current + offset));
     }
 
     fn count(&self) -> u64 {

@@ -1,4 +1,4 @@
-use crate::sync::Mutex;
+use crate::sync::{Mutex, note};
 
 use super::Counter;
 
@@ -20,6 +20,7 @@ impl Counter for LockingCounter {
     fn increment(&self, offset: u64) {
         // Read, add and write under one guard: no other thread can read in between.
         let mut count = self.count.lock();
+        note(|| format!("count {} -> {}", *count, *count + offset));
         *count += offset;
     }
 

@@ -1,7 +1,7 @@
 //! Flawed per-thread contexts. **Do not copy.** They exist so the checkers can prove they catch
 //! the bug.
 
-use crate::sync::Mutex;
+use crate::sync::{Mutex, note};
 
 use super::{Context, ThreadContext};
 
@@ -37,6 +37,7 @@ pub fn handle_request_leaky<R>(
     user: Option<&str>,
     handler: impl FnOnce() -> R,
 ) -> R {
+    note(|| format!("request as {user:?}"));
     if let Some(user) = user {
         context.set(user.to_owned());
     }

@@ -1,4 +1,5 @@
 use super::ThreadContext;
+use crate::sync::note;
 
 // ANCHOR: handle_request
 /// Runs one request on a worker thread that serves many: the request's user (or, for an
@@ -23,6 +24,7 @@ pub fn handle_request<R>(
     user: Option<&str>,
     handler: impl FnOnce() -> R,
 ) -> R {
+    note(|| format!("request as {user:?}"));
     context.scope(user.map(str::to_owned), handler)
 }
 // ANCHOR_END: handle_request

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use crate::sync::{thread, thread_local};
+use crate::sync::{note, thread, thread_local};
 
 use super::{Context, ThreadContext};
 
@@ -30,6 +30,7 @@ impl std::error::Error for NoStudent {}
 /// The seed's `process_student()`: greets the student bound on the calling thread.
 pub fn process_student(school: &impl Context<String>) -> Result<String, NoStudent> {
     let student = school.get().ok_or(NoStudent)?;
+    note(|| format!("process_student: read {student}"));
     let current = thread::current();
     let thread_name = current.name().unwrap_or("unnamed");
     Ok(format!("Hello, {student} (in {thread_name})"))
@@ -37,6 +38,7 @@ pub fn process_student(school: &impl Context<String>) -> Result<String, NoStuden
 
 /// The seed's `process_thread(name)`: binds the student, then calls `process_student`.
 pub fn process_thread(school: &impl Context<String>, name: &str) -> Result<String, NoStudent> {
+    note(|| format!("process_thread: bind {name}"));
     school.set(name.to_owned());
     process_student(school)
 }

@@ -388,7 +388,8 @@ pub fn run(
     }
 }
 
-fn loom_builder(plan: LoomPlan) -> loom::model::Builder {
+/// loom's builder for `plan`, ignoring `LOOM_*` environment variables.
+pub fn loom_builder(plan: LoomPlan) -> loom::model::Builder {
     // Start from loom's defaults but ignore LOOM_* variables: the plan, not the environment,
     // decides what a check means. (Replays set the checkpoint explicitly.)
     let mut builder = loom::model::Builder::new();
@@ -460,17 +461,34 @@ impl Model {
     }
 }
 
-/// Replays one failure with its schedule (shuttle) or checkpoint (loom) and returns the panic
-/// message it ends with, or `None` if the replayed execution passed. loom's replay runs with
-/// `LOOM_LOG`-style logging when `log` is set.
-pub fn replay(model: &Model, replay: &Replay, log: bool) -> Result<Option<String>, String> {
+/// What a replay found: the panic it ended with (or `None` if the replayed execution passed),
+/// and the trace of the replayed execution.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    /// The panic message, if the execution failed again.
+    pub failure: Option<String>,
+    /// Every traced operation of the replayed execution, up to the failure.
+    pub events: Vec<threadproof_trace::Event>,
+    /// Events past `threadproof_trace::MAX_EVENTS`, not kept.
+    pub dropped: usize,
+}
+
+/// Replays one failure with its schedule (shuttle) or checkpoint (loom), recording the trace of
+/// the replayed execution. loom's replay also prints loom's own execution log when `log` is set.
+pub fn replay(model: &Model, replay: &Replay, log: bool) -> Result<Replayed, String> {
     quiet::install();
     let body = model.body;
+    let traced = move || {
+        threadproof_trace::start();
+        body();
+    };
     let result = match replay {
         Replay::Shuttle(schedule) => {
-            let scheduler = shuttle::scheduler::ReplayScheduler::new_from_encoded(schedule);
+            let scheduler =
+                quiet::catching(|| shuttle::scheduler::ReplayScheduler::new_from_encoded(schedule))
+                    .map_err(|e| format!("not a shuttle schedule: {e}"))?;
             quiet::catching(|| {
-                shuttle_runner(scheduler).run(body);
+                shuttle_runner(scheduler).run(traced);
             })
         }
         Replay::LoomCheckpoint(path) => {
@@ -483,11 +501,81 @@ pub fn replay(model: &Model, replay: &Replay, log: bool) -> Result<Option<String
             // loom checks the bound before each execution: 2 lets exactly one (the failing one) run.
             builder.max_permutations = Some(2);
             builder.checkpoint_interval = 1;
-            quiet::catching(|| builder.check(body))
+            quiet::catching(|| builder.check(traced))
         }
         Replay::Unavailable(why) => return Err(why.clone()),
     };
-    Ok(result.err())
+    let (events, dropped) = threadproof_trace::take();
+    Ok(Replayed {
+        failure: result.err(),
+        events,
+        dropped,
+    })
+}
+
+/// A failure's interleaving, traced: which checker found it, with which seed.
+#[derive(Debug, Clone)]
+pub struct TracedFailure {
+    /// The checker that found it.
+    pub checker: Checker,
+    /// The shuttle seed it was found with (loom has none).
+    pub seed: Option<u64>,
+    /// The timeline of the replayed execution.
+    pub timeline: crate::timeline::Timeline,
+}
+
+/// Runs each model under its checker — the same model built on each checker's world, as the
+/// registry pairs them; shuttle with `attempts` consecutive seeds from `settings.seed`, loom
+/// once (it is deterministic) — replays every failure found with tracing on, and returns the
+/// shortest trace (fewest operations; the first found on ties). `None` when no checker found a
+/// failure. Deterministic for a fixed seed.
+pub fn shortest_failure(
+    runs: &[(Model, Checker)],
+    settings: &Settings,
+    attempts: u64,
+) -> Option<TracedFailure> {
+    let progress = Arc::new(AtomicUsize::new(0));
+    let mut best: Option<TracedFailure> = None;
+    for (model, checker) in runs {
+        let (model, checker) = (model, *checker);
+        let seeds: Vec<Option<u64>> = match (checker, model.loom) {
+            (Checker::Loom, LoomPlan::Skip(_)) => continue,
+            (Checker::Loom, _) => vec![None],
+            _ => (0..attempts)
+                .map(|k| Some(settings.seed.wrapping_add(k)))
+                .collect(),
+        };
+        for seed in seeds {
+            let settings = Settings {
+                seed: seed.unwrap_or(settings.seed),
+                ..settings.clone()
+            };
+            let outcome = run(model, checker, &settings, &progress);
+            let Some(failure) = outcome.failure else {
+                continue;
+            };
+            let Ok(replayed) = replay(model, &failure.replay, false) else {
+                continue;
+            };
+            let Some(message) = replayed.failure else {
+                continue;
+            };
+            let kind = Kind::of_message(&message);
+            let timeline =
+                crate::timeline::Timeline::new(replayed.events, replayed.dropped, kind, &message);
+            if best
+                .as_ref()
+                .is_none_or(|b| timeline.len() < b.timeline.len())
+            {
+                best = Some(TracedFailure {
+                    checker,
+                    seed,
+                    timeline,
+                });
+            }
+        }
+    }
+    best
 }
 
 /// True when a replay failed because the schedule does not fit the model (shuttle found a
@@ -510,4 +598,65 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(&*payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_tags_and_checker_messages_are_classified() {
+        assert_eq!(Kind::of_message("[lost update] got 1"), Kind::LostUpdate);
+        assert_eq!(Kind::of_message("[stale context] x"), Kind::StaleContext);
+        assert_eq!(
+            Kind::of_message("deadlock; threads = [(0, Blocked)]"),
+            Kind::Deadlock
+        );
+        assert_eq!(
+            Kind::of_message("deadlock! blocked tasks: [main-thread]"),
+            Kind::Deadlock
+        );
+        assert_eq!(Kind::of_message("[no such tag] x"), Kind::Unclassified);
+        assert_eq!(Kind::of_message("assertion failed"), Kind::Unclassified);
+        for kind in Kind::ALL {
+            assert_eq!(Kind::of_message(&format!("[{kind}] m")), kind);
+        }
+    }
+
+    fn outcome(failure: Option<Kind>) -> Outcome {
+        Outcome {
+            checker: Checker::Loom,
+            schedules: 1,
+            failure: failure.map(|kind| Failure {
+                kind,
+                message: format!("[{kind}] m"),
+                replay: Replay::Unavailable(String::new()),
+            }),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn verdicts_compare_found_with_expected() {
+        let lost = Expect::Caught(Kind::LostUpdate);
+        assert_eq!(outcome(None).verdict(Expect::Holds), Verdict::Holds);
+        assert_eq!(outcome(None).verdict(lost), Verdict::Escaped);
+        assert_eq!(
+            outcome(Some(Kind::LostUpdate)).verdict(lost),
+            Verdict::Caught(Kind::LostUpdate)
+        );
+        assert!(outcome(Some(Kind::Deadlock)).verdict(lost).is_bad());
+        assert!(
+            outcome(Some(Kind::LostUpdate))
+                .verdict(Expect::Holds)
+                .is_bad()
+        );
+    }
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slug("racy (flawed)"), "racy-flawed");
+        assert_eq!(slug("2 threads x 2 increments"), "2-threads-x-2-increments");
+        assert_eq!(slug("thread_local"), "thread_local");
+    }
 }

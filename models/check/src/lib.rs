@@ -5,9 +5,6 @@
 //! - `bodies/`: the model bodies, compiled twice — [`on_loom`] and [`on_shuttle`].
 //! - [`registry`]: every check, each model under each checker.
 //! - [`report`]: the table `cargo run --release` prints.
-
-// loom's `thread_local!` has no `const { }` form, and pattern files must compile on loom too.
-#![allow(clippy::missing_const_for_thread_local)]
 // `bodies/` is compiled once per checker on purpose (see `on_loom` and `on_shuttle`).
 #![allow(clippy::duplicate_mod)]
 
@@ -16,6 +13,8 @@ pub mod quiet;
 pub mod record;
 pub mod registry;
 pub mod report;
+pub mod timeline;
 
 pub mod on_loom;
 pub mod on_shuttle;
+pub mod outcomes;

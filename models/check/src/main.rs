@@ -10,12 +10,13 @@ use threadproof::counter::{AtomicCounter, Counter, LockingCounter};
 use threadproof_check::harness::{self, Checker, Replay, Settings, workspace_root};
 use threadproof_check::registry::{self, Check};
 use threadproof_check::report::{self, Summary, Times};
+use threadproof_check::timeline::Timeline;
 
 const USAGE: &str = "\
 threadproof-check: run every pattern's model checks and print the report
 
 usage:
-  threadproof-check [--pattern NAME]... [--checker NAME]... [--seed N]
+  threadproof-check [--pattern NAME]... [--checker NAME]... [--seed N] [--trace] [--outcomes]
   threadproof-check --list
   threadproof-check demo [--threads N] [--increments N]
   threadproof-check replay ID (--schedule S | --checkpoint FILE) [--log]
@@ -24,6 +25,10 @@ options:
   --pattern NAME   only this pattern (repeat for several); see --list
   --checker NAME   only this checker: loom, shuttle-pct, shuttle-random, or shuttle (both)
   --seed N         seed for shuttle's schedulers (default: the fixed seed, so runs repeat)
+  --trace          print the interleaving of each failure found, as a per-thread timeline
+                   (the shortest found: loom's, or shuttle's over 8 seeds)
+  --outcomes       print the outcome tables: every final outcome of each small test over
+                   every loom schedule, acceptable or FORBIDDEN
   --list           list patterns, their models and checks, and exit
   demo             the seed's experiment on real threads: N threads x M increments
                    (default 5 x 100000) with the racy, locking and atomic counters
@@ -75,6 +80,8 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     let mut want_checkers: Vec<Checker> = Vec::new();
     let mut settings = Settings::default();
     let mut list = false;
+    let mut trace = false;
+    let mut outcomes = false;
     let mut i = 0;
     while i < args.len() {
         let arg = args[i].as_str();
@@ -105,6 +112,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             settings.seed = number(value(args, &mut i, "--seed")?, "--seed")?;
         } else if arg == "--list" || arg == "list" {
             list = true;
+        } else if arg == "--trace" {
+            trace = true;
+        } else if arg == "--outcomes" {
+            outcomes = true;
         } else {
             return Err(format!("unknown argument '{arg}'"));
         }
@@ -130,17 +141,65 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         print!("{failures}");
         println!();
     }
+    if trace {
+        print_traces(&rows, &settings);
+    }
+    let mut tables_ok = true;
+    if outcomes {
+        for test in threadproof_check::on_loom::bodies::outcome_tests() {
+            if want_patterns.is_empty() || want_patterns.iter().any(|p| p == test.pattern) {
+                let table = test.run();
+                tables_ok &= table.as_expected();
+                println!("{}", table.render());
+            }
+        }
+    }
     print!("{}", report::render_summary(&rows));
     println!(
         "seed {:#x}; {:.1}s in all",
         settings.seed,
         started.elapsed().as_secs_f64()
     );
-    Ok(if Summary::of(&rows).is_bad() {
+    Ok(if Summary::of(&rows).is_bad() || !tables_ok {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// For every model a checker caught, the shortest failing interleaving found by the checkers
+/// that ran (shuttle tries 8 seeds), as a per-thread timeline.
+fn print_traces(rows: &[report::Row], settings: &Settings) {
+    let mut done: Vec<String> = Vec::new();
+    for row in rows {
+        let model = &row.check.model;
+        let failed = row.outcome.as_ref().is_some_and(|o| o.failure.is_some());
+        if !failed || done.contains(&model.id()) {
+            continue;
+        }
+        done.push(model.id());
+        let runs: Vec<_> = rows
+            .iter()
+            .filter(|r| r.check.model.id() == model.id() && r.outcome.is_some())
+            .map(|r| (r.check.model, r.check.checker))
+            .collect();
+        match harness::shortest_failure(&runs, settings, 8) {
+            Some(traced) => {
+                let seed = traced
+                    .seed
+                    .map(|s| format!(", seed {s:#x}"))
+                    .unwrap_or_default();
+                println!(
+                    "trace: {} (shortest found: {}{seed})",
+                    model.id(),
+                    traced.checker
+                );
+                print!("{}", traced.timeline.render_text());
+                println!();
+            }
+            None => println!("trace: {}: the failure did not recur\n", model.id()),
+        }
+    }
 }
 
 fn print_list(checks: &[Check]) {
@@ -214,14 +273,17 @@ fn replay(args: &[String]) -> Result<ExitCode, String> {
             ));
         }
     }
-    match harness::replay(&check.model, &how, log)? {
+    let replayed = harness::replay(&check.model, &how, log)?;
+    match replayed.failure {
         Some(message) if harness::is_replay_mismatch(&message) => Err(format!(
             "the schedule does not fit {id} (another check's schedule, or the code changed): {}",
             message.lines().next().unwrap_or_default()
         )),
         Some(message) => {
             let kind = harness::Kind::of_message(&message);
-            println!("{id}: the replayed schedule fails again ({kind}):\n{message}");
+            let timeline = Timeline::new(replayed.events, replayed.dropped, kind, &message);
+            println!("{id}: the replayed schedule fails again ({kind}):\n");
+            print!("{}", timeline.render_text());
             Ok(ExitCode::SUCCESS)
         }
         None => {

@@ -35,7 +35,10 @@ pub fn install() {
         shuttle::check_random(|| {}, 1);
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if !QUIET.get() {
+            if QUIET.get() {
+                // The execution failed here: what unwinding does next is not part of its trace.
+                threadproof_trace::freeze();
+            } else {
                 previous(info);
             }
         }));

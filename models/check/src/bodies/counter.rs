@@ -4,6 +4,7 @@ use super::world::counter::flawed::{RacyCounter, SplitLockCounter};
 use super::world::counter::{AtomicCounter, Counter, LockingCounter};
 use super::world::sync::{Arc, thread};
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
 // ANCHOR: counter_model
@@ -69,4 +70,54 @@ pub fn models() -> Vec<Model> {
         variant::<SplitLockCounter>("split lock (flawed)", Expect::Caught(Kind::LostUpdate)),
     ]
     .concat()
+}
+
+/// Two threads add 1 each; the outcome is the final count.
+fn two_increments<C: Counter + Default + 'static>() -> String {
+    let counter = Arc::new(C::default());
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let counter = Arc::clone(&counter);
+            thread::spawn(move || counter.increment(1))
+        })
+        .collect();
+    for worker in workers {
+        worker.join().expect("worker panicked");
+    }
+    counter.count().to_string()
+}
+
+const TWO_INCREMENTS: &[Outcome] = &[
+    Outcome {
+        value: "2",
+        label: Label::Acceptable,
+        meaning: "both increments counted",
+    },
+    Outcome {
+        value: "1",
+        label: Label::Forbidden,
+        meaning: "lost update: both threads read 0",
+    },
+];
+
+/// The counter's outcome tables: each variant, 2 threads x 1 increment.
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    let test = |variant, body, flawed| OutcomeTest {
+        pattern: "counter",
+        variant,
+        scenario: "2 threads x 1 increment",
+        body,
+        outcomes: TWO_INCREMENTS,
+        flawed,
+    };
+    vec![
+        test("locking", two_increments::<LockingCounter>, false),
+        test("atomic", two_increments::<AtomicCounter>, false),
+        test("racy (flawed)", two_increments::<RacyCounter>, true),
+        test(
+            "split lock (flawed)",
+            two_increments::<SplitLockCounter>,
+            true,
+        ),
+    ]
 }

@@ -14,6 +14,7 @@ pub mod semaphore;
 pub mod thread_local;
 
 use crate::harness::Model;
+use crate::outcomes::OutcomeTest;
 
 /// Moves `value` to the heap for good and returns a `'static` reference, for state that the
 /// threads of a model which may deadlock share. A checker reports a deadlock by panicking in
@@ -34,4 +35,9 @@ pub fn models() -> Vec<Model> {
         lock_order::models(),
     ]
     .concat()
+}
+
+/// Every outcome-table test (run under loom only; the shuttle world compiles them unused).
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    [counter::outcome_tests(), thread_local::outcome_tests()].concat()
 }

@@ -8,6 +8,7 @@ use super::world::thread_local::flawed::{SharedSlot, handle_request_leaky};
 use super::world::thread_local::school::{LOCAL_SCHOOL, process_thread};
 use super::world::thread_local::{Context, ThreadContext, handle_request};
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
 // ANCHOR: students_model
@@ -185,6 +186,65 @@ pub fn models() -> Vec<Model> {
             "worker reused for 2 requests",
             Expect::Caught(Kind::StaleContext),
             worker_leaky,
+        ),
+    ]
+}
+
+/// Thread-A binds Alice and Thread-B binds Bob; the outcome is whom each one's nested call read.
+fn who_read_whom<C: Context<String> + Send + 'static>(school: C) -> String {
+    let school = Arc::new(school);
+    let read = |student: &'static str| {
+        let school = Arc::clone(&school);
+        thread::spawn(move || {
+            school.set(student.to_string());
+            school.get().unwrap_or_default()
+        })
+    };
+    let (a, b) = (read("Alice"), read("Bob"));
+    let a = a.join().expect("Thread-A panicked");
+    let b = b.join().expect("Thread-B panicked");
+    format!("A read {a}, B read {b}")
+}
+
+const WHO_READ_WHOM: &[Outcome] = &[
+    Outcome {
+        value: "A read Alice, B read Bob",
+        label: Label::Acceptable,
+        meaning: "each thread reads its own student",
+    },
+    Outcome {
+        value: "A read Bob, B read Bob",
+        label: Label::Forbidden,
+        meaning: "cross-talk: B bound Bob between A's bind and A's read",
+    },
+    Outcome {
+        value: "A read Alice, B read Alice",
+        label: Label::Forbidden,
+        meaning: "cross-talk: A bound Alice between B's bind and B's read",
+    },
+    Outcome {
+        value: "A read Bob, B read Alice",
+        label: Label::Forbidden,
+        meaning: "impossible even for one shared slot: the last bind wins both reads",
+    },
+];
+
+/// The per-thread context's outcome tables.
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    let test = |variant, body, flawed| OutcomeTest {
+        pattern: "thread_local",
+        variant,
+        scenario: "Alice and Bob bind, then read",
+        body,
+        outcomes: WHO_READ_WHOM,
+        flawed,
+    };
+    vec![
+        test("ThreadContext", || who_read_whom(LOCAL_SCHOOL), false),
+        test(
+            "shared slot (flawed)",
+            || who_read_whom(SharedSlot::<String>::default()),
+            true,
         ),
     ]
 }
