@@ -21,6 +21,19 @@ fn until_waiting(event: &Event, n: usize) {
     }
 }
 
+/// Joins `handle`, failing (instead of hanging) if the thread is still blocked after 10 s.
+fn join_within<T>(handle: thread::JoinHandle<T>, what: &str) -> T {
+    let start = Instant::now();
+    while !handle.is_finished() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what} still blocked after 10 s"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    handle.join().expect("thread panicked")
+}
+
 #[test]
 fn is_set_follows_set_and_clear() {
     // test_is_set
@@ -60,7 +73,7 @@ fn set_notifies_all_five_waiters() {
     );
     event.set();
     for w in waiters {
-        assert_eq!(w.join().unwrap(), (true, true));
+        assert_eq!(join_within(w, "a waiter"), (true, true));
     }
     assert_eq!(returned.load(Ordering::SeqCst), 5);
 }
@@ -92,7 +105,7 @@ fn timeouts_expire_and_zero_does_not_block() {
         })
         .collect();
     for w in waiters {
-        let (polled, poll_took, timed, took) = w.join().unwrap();
+        let (polled, poll_took, timed, took) = join_within(w, "a timed waiter");
         assert!(!polled);
         assert!(
             poll_took < Duration::from_millis(50),
@@ -136,7 +149,10 @@ fn waiters_released_by_set_return_true_after_clear() {
     event.set();
     event.clear();
     for w in waiters {
-        assert!(w.join().unwrap(), "a waiter released by set returned false");
+        assert!(
+            join_within(w, "a waiter released by set"),
+            "a waiter released by set returned false"
+        );
     }
     assert!(!event.is_set());
 }
@@ -150,5 +166,5 @@ fn a_huge_timeout_is_a_plain_wait() {
     };
     until_waiting(&event, 1);
     event.set();
-    assert!(waiter.join().unwrap());
+    assert!(join_within(waiter, "the waiter"));
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use threadproof::lock_order::flawed::transfer_unordered;
 use threadproof::lock_order::{
@@ -12,6 +13,19 @@ use threadproof::lock_order::{
 };
 use threadproof::semaphore::Semaphore;
 use threadproof::sync::Mutex;
+
+/// Joins `handle`, failing (instead of hanging) if the thread is still blocked after 30 s.
+fn join_within<T>(handle: thread::JoinHandle<T>, what: &str) -> T {
+    let start = Instant::now();
+    while !handle.is_finished() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} still blocked after 30 s: deadlocked?"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    handle.join().expect("thread panicked")
+}
 
 #[test]
 fn opposite_transfers_conserve_money() {
@@ -32,7 +46,7 @@ fn opposite_transfers_conserve_money() {
         })
         .collect();
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "a transferring thread");
     }
     assert_eq!(a.balance(), 1_000);
     assert_eq!(b.balance(), 1_000);
@@ -132,7 +146,7 @@ fn ordered_philosophers_all_eat() {
         })
         .collect();
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "a philosopher");
     }
     for fork in forks.iter() {
         assert_eq!(*fork.lock(), 2 * MEALS);
@@ -156,7 +170,7 @@ fn seated_philosophers_all_eat() {
         })
         .collect();
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "a philosopher");
     }
     for fork in table.0.iter() {
         assert_eq!(*fork.lock(), 2 * MEALS);
@@ -194,7 +208,7 @@ fn philosophers_served_by_a_waiter_all_eat() {
         })
         .collect();
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "a philosopher");
     }
     assert_eq!(*meals.lock(), vec![MEALS; PHILOSOPHERS]);
 }

@@ -28,6 +28,19 @@ fn settles_at(count: &AtomicUsize, want: usize) {
     );
 }
 
+/// Joins `handle`, failing (instead of hanging) if the thread is still blocked after 10 s.
+fn join_within<T>(handle: thread::JoinHandle<T>, what: &str) -> T {
+    let start = Instant::now();
+    while !handle.is_finished() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what} still blocked after 10 s"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    handle.join().expect("thread panicked")
+}
+
 /// 10 threads each acquire twice from `sem`, counting acquires in the returned counter.
 fn ten_double_acquirers(sem: &Arc<Semaphore>) -> (Arc<AtomicUsize>, Vec<thread::JoinHandle<()>>) {
     let acquired = Arc::new(AtomicUsize::new(0));
@@ -61,7 +74,7 @@ fn contended_acquire_counts() {
         sem.release(1);
     }
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "an acquirer");
     }
     assert_eq!(acquired.load(Ordering::SeqCst), 20);
     assert_eq!(sem.available(), 0);
@@ -78,7 +91,7 @@ fn multi_release_wakes_as_many() {
     settles_at(&acquired, 13);
     sem.release(7);
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "an acquirer");
     }
     assert_eq!(sem.available(), 0);
 }
@@ -185,7 +198,7 @@ fn bounded_over_release_after_contention() {
         })
         .collect();
     for t in threads {
-        t.join().unwrap();
+        join_within(t, "a bounded acquirer");
     }
     assert_eq!(sem.available(), 3);
     assert!(sem.release(1).is_err());

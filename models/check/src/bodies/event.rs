@@ -4,8 +4,8 @@ use super::leak;
 use super::world::event::Event;
 use super::world::event::flawed::{CheckThenWaitEvent, FlagEvent};
 use super::world::sync::atomic::{AtomicBool, Ordering};
+use super::world::sync::thread;
 use super::world::sync::time::Duration;
-use super::world::sync::{Arc, thread};
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
 use crate::require;
 
@@ -74,11 +74,8 @@ fn set_then_clear<G: Gate>() {
 /// waiter may time out (shuttle lets a timed wait time out at any point, loom never does), but
 /// a `true` must mean a set happened, and a zero timeout must answer at once what the event is.
 fn timed_wait() {
-    let event = Arc::new(Event::new());
-    let setting = Arc::new(AtomicBool::new(false));
+    let (event, setting) = (leak(Event::new()), leak(AtomicBool::new(false)));
     let waiter = {
-        let event = Arc::clone(&event);
-        let setting = Arc::clone(&setting);
         thread::spawn(move || {
             let polled = event.wait_timeout(Duration::ZERO);
             require!(

@@ -4,8 +4,8 @@ use super::leak;
 use super::world::semaphore::flawed::{RacyBoundedSemaphore, SilentSemaphore};
 use super::world::semaphore::{BoundedSemaphore, OverRelease, Semaphore};
 use super::world::sync::atomic::{AtomicUsize, Ordering};
+use super::world::sync::thread;
 use super::world::sync::time::Duration;
-use super::world::sync::{Arc, thread};
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
 use crate::require;
 
@@ -141,13 +141,10 @@ impl Bounded for RacyBoundedSemaphore {
 /// A bound of 2 with one permit out; two threads each release one. Exactly one release fits:
 /// the other must be refused, and the count must end at the bound.
 fn racing_releases<S: Bounded>() {
-    let sem = Arc::new(S::with(2));
+    let sem = leak(S::with(2));
     sem.take();
     let releasers: Vec<_> = (0..2)
-        .map(|_| {
-            let sem = Arc::clone(&sem);
-            thread::spawn(move || sem.give(1).is_ok())
-        })
+        .map(|_| thread::spawn(move || sem.give(1).is_ok()))
         .collect();
     let accepted = releasers
         .into_iter()
