@@ -28,9 +28,9 @@
 //!
 //! - Do not use the `bool` that parking_lot's `notify_one`/`notify_all` return; the model
 //!   backends return `()`, so such code fails to compile in the model crates.
-//! - Under loom a timed wait never times out (loom has no clock); under shuttle it may time out
-//!   at any point. Timed code must therefore recheck its deadline in a loop, which it should
-//!   anyway (spurious wakeups).
+//! - Under loom and shuttle a timed wait never times out (neither models a clock). Timed code
+//!   must recheck its deadline in a loop, which it should anyway (spurious wakeups), and its
+//!   expiry is tested on real threads.
 //!
 //! # Copying the facade into your project
 //!

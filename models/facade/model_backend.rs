@@ -6,8 +6,10 @@
 //! both: loom and shuttle mirror std's API, so only the std-to-parking_lot adaptation lives here.
 //!
 //! Differences from production, by design of the checkers:
-//! - `Condvar::wait_for`/`wait_until`: under loom a timed wait never times out; under shuttle it
-//!   may time out at any point. Timed code must recheck its deadline in a loop.
+//! - `Condvar::wait_for`/`wait_until`: under loom and shuttle (0.9) a timed wait never times
+//!   out — neither models a clock — so the timeout paths are exercised with zero timeouts in the
+//!   models and with real expiry on real threads. Timed code must recheck its deadline in a
+//!   loop anyway (spurious wakeups).
 //! - `notify_one`/`notify_all` return `()` (parking_lot returns a `bool`).
 //! - A `MutexGuard` dropped while its thread panics does not unlock (see its `Drop`): a
 //!   deadlock report must not call back into the checker. For the same reason, a model that
@@ -448,12 +450,15 @@ impl Condvar {
     /// Releases the guard's lock, waits for a notification, and takes the lock again.
     #[track_caller]
     pub fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+        let at = Location::caller();
+        trace(|| format!("wait ({})", site(at)));
         let held = guard.inner.take().expect("guard is held");
         guard.inner = Some(
             self.inner
                 .wait(held)
                 .unwrap_or_else(PoisonError::into_inner),
         );
+        trace(|| format!("woken ({})", site(at)));
     }
 
     /// Like [`wait`](Self::wait), giving up after `timeout`.
