@@ -11,6 +11,10 @@
 //!   models and with real expiry on real threads. Timed code must recheck its deadline in a
 //!   loop anyway (spurious wakeups).
 //! - `notify_one`/`notify_all` return `()` (parking_lot returns a `bool`).
+//! - A `MutexGuard` dropped while its thread panics does not unlock (see its `Drop`): a
+//!   deadlock report must not call back into the checker. For the same reason, a model that
+//!   is expected to deadlock should not drop the checker's `Arc`s while unwinding; the model
+//!   bodies share such state through leaked `&'static` references instead.
 //!
 //! Every operation is also written to the execution's trace (`threadproof-trace`): spawn, join,
 //! lock, unlock, wait, wake, notify, atomic loads, stores and read-modify-writes with their
@@ -332,6 +336,17 @@ impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
+        // A checker that finds a deadlock panics from inside its scheduler, with no thread
+        // active; unlocking (or tracing) on the way out would call back into it, and loom then
+        // aborts the process ("panic in a destructor during cleanup"). The execution has failed
+        // and ends with this panic, so the lock need not be released: forget the checker's
+        // guard.
+        if std::thread::panicking() {
+            if let Some(held) = self.inner.take() {
+                std::mem::forget(held);
+            }
+            return;
+        }
         let at = self.at;
         if self.inner.is_some() {
             trace(|| format!("unlock ({})", site(at)));

@@ -30,7 +30,13 @@ pub enum Kind {
     CrossTalk,
     /// A task ran with context left behind by an earlier task on the same thread.
     StaleContext,
-    /// Every live thread is blocked (reported by the checker itself).
+    /// More permits were out, or available, than a semaphore's count allows.
+    OverPermit,
+    /// A thread took a lock out of the global lock order (reported by the ordered-locking
+    /// helper's debug check, `lock_order::OrderedMutex`, before any deadlock happens).
+    LockOrder,
+    /// Every live thread is blocked (reported by the checker itself). A missed wakeup shows up
+    /// as this too: the thread that slept through its notification never runs again.
     Deadlock,
     /// A thread kept running without making progress (the checker's step bound ran out).
     Livelock,
@@ -52,10 +58,12 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, for parsing and listing.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::LostUpdate,
         Kind::CrossTalk,
         Kind::StaleContext,
+        Kind::OverPermit,
+        Kind::LockOrder,
         Kind::Deadlock,
         Kind::Livelock,
         Kind::Leak,
@@ -73,6 +81,8 @@ impl Kind {
             Kind::LostUpdate => "lost update",
             Kind::CrossTalk => "cross-talk",
             Kind::StaleContext => "stale context",
+            Kind::OverPermit => "over-permit",
+            Kind::LockOrder => "lock order",
             Kind::Deadlock => "deadlock",
             Kind::Livelock => "livelock",
             Kind::Leak => "leak",
@@ -93,6 +103,10 @@ impl Kind {
             && let Some(kind) = Kind::ALL.into_iter().find(|k| k.name() == tag)
         {
             return kind;
+        }
+        // `lock_order::OrderedMutex`'s debug check: "lock order violation: ...".
+        if message.starts_with("lock order violation") {
+            return Kind::LockOrder;
         }
         // loom: "deadlock; threads = ..."; shuttle: "deadlock! blocked tasks: [...]".
         if message.starts_with("deadlock") {

@@ -19,7 +19,13 @@ pub mod sync;
 
 #[path = "../../../src/counter/mod.rs"]
 pub mod counter;
+#[path = "../../../src/event/mod.rs"]
+pub mod event;
+#[path = "../../../src/lock_order/mod.rs"]
+pub mod lock_order;
 #[path = "../../../src/queue/mod.rs"]
 pub mod queue;
+#[path = "../../../src/semaphore/mod.rs"]
+pub mod semaphore;
 #[path = "../../../src/thread_local/mod.rs"]
 pub mod thread_local;

@@ -8,15 +8,35 @@
 pub use super::world;
 
 pub mod counter;
+pub mod event;
+pub mod lock_order;
 pub mod queue;
+pub mod semaphore;
 pub mod thread_local;
 
 use crate::harness::Model;
 use crate::outcomes::OutcomeTest;
 
+/// Moves `value` to the heap for good and returns a `'static` reference, for state that the
+/// threads of a model which may deadlock share. A checker reports a deadlock by panicking in
+/// the last thread to block, and loom aborts the process if that unwinding drops one of its
+/// `Arc`s (the drop calls back into a scheduler that has no active thread). One small leak per
+/// execution is the price.
+pub fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
 /// Every model of every pattern, in report order.
 pub fn models() -> Vec<Model> {
-    [counter::models(), queue::models(), thread_local::models()].concat()
+    [
+        counter::models(),
+        thread_local::models(),
+        queue::models(),
+        event::models(),
+        semaphore::models(),
+        lock_order::models(),
+    ]
+    .concat()
 }
 
 /// Every outcome-table test (run under loom only; the shuttle world compiles them unused).
