@@ -41,5 +41,11 @@ pub fn models() -> Vec<Model> {
 
 /// Every outcome-table test (run under loom only; the shuttle world compiles them unused).
 pub fn outcome_tests() -> Vec<OutcomeTest> {
-    [counter::outcome_tests(), thread_local::outcome_tests()].concat()
+    [
+        counter::outcome_tests(),
+        thread_local::outcome_tests(),
+        queue::outcome_tests(),
+        semaphore::outcome_tests(),
+    ]
+    .concat()
 }

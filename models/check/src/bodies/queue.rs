@@ -11,6 +11,7 @@ use super::world::sync::atomic::{AtomicUsize, Ordering};
 use super::world::sync::time::Duration;
 use super::world::sync::{Arc, thread};
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
 /// An `Arc` that is not released while its thread unwinds. A checker reports a deadlock by
@@ -562,4 +563,47 @@ pub fn models() -> Vec<Model> {
             Exhaustive,
         ),
     ]
+}
+
+/// Queue(1) hand-off (seed 003 §2.5): a producer puts 1 then 2 into a queue of capacity 1 while
+/// a consumer gets twice; the outcome is what the consumer got, in order.
+fn handoff_order() -> String {
+    let queue = Arc::new(BoundedQueue::new(1));
+    let producer = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            for item in [1u32, 2] {
+                queue.put(item).expect("queue open");
+            }
+        })
+    };
+    let first = queue.get().expect("queue open");
+    let second = queue.get().expect("queue open");
+    producer.join().expect("producer panicked");
+    format!("got {first}, {second}")
+}
+
+const HANDOFF_ORDER: &[Outcome] = &[
+    Outcome {
+        value: "got 1, 2",
+        label: Label::Acceptable,
+        meaning: "first in, first out",
+    },
+    Outcome {
+        value: "got 2, 1",
+        label: Label::Forbidden,
+        meaning: "out of order",
+    },
+];
+
+/// The queue's outcome table: the reference's hand-off order over every schedule.
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    vec![OutcomeTest {
+        pattern: "queue",
+        variant: "BoundedQueue",
+        scenario: "capacity 1, put 1 and 2, get twice",
+        body: handoff_order,
+        outcomes: HANDOFF_ORDER,
+        flawed: false,
+    }]
 }

@@ -7,6 +7,7 @@ use super::world::sync::atomic::{AtomicUsize, Ordering};
 use super::world::sync::thread;
 use super::world::sync::time::Duration;
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
 // ANCHOR: permits_model
@@ -219,6 +220,59 @@ pub fn models() -> Vec<Model> {
             "2 releases race for 1 place",
             Expect::Caught(Kind::OverPermit),
             racing_releases::<RacyBoundedSemaphore>,
+        ),
+    ]
+}
+
+/// Two threads release into a bound of 2 with one permit out; the outcome is how many releases
+/// were accepted and how many permits are available afterwards.
+fn racing_releases_outcome<S: Bounded>() -> String {
+    let sem = leak(S::with(2));
+    sem.take();
+    let releasers: Vec<_> = (0..2)
+        .map(|_| thread::spawn(move || sem.give(1).is_ok()))
+        .collect();
+    let accepted = releasers
+        .into_iter()
+        .map(|r| r.join().expect("releaser panicked"))
+        .filter(|&ok| ok)
+        .count();
+    format!("{accepted} accepted, {} available", sem.available())
+}
+
+const RACING_RELEASES: &[Outcome] = &[
+    Outcome {
+        value: "1 accepted, 2 available",
+        label: Label::Acceptable,
+        meaning: "one release fits, the other is refused",
+    },
+    Outcome {
+        value: "2 accepted, 3 available",
+        label: Label::Forbidden,
+        meaning: "over-permit: both passed the bound check before either added",
+    },
+];
+
+/// The semaphores' outcome tables.
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    let test = |variant, body, flawed| OutcomeTest {
+        pattern: "semaphore",
+        variant,
+        scenario: "bound 2, 1 permit out, 2 threads release 1",
+        body,
+        outcomes: RACING_RELEASES,
+        flawed,
+    };
+    vec![
+        test(
+            "BoundedSemaphore",
+            racing_releases_outcome::<BoundedSemaphore>,
+            false,
+        ),
+        test(
+            "racy bound check (flawed)",
+            racing_releases_outcome::<RacyBoundedSemaphore>,
+            true,
         ),
     ]
 }
