@@ -6,12 +6,21 @@
 //!   before allocating.
 //! - [`connection`]: [`pipe`] (Python's `Pipe()`), [`Listener`] and [`Client`] on a Unix
 //!   socket with the authkey handshake of [`auth`]; they talk to Python's own.
+//! - [`communicate`](mod@communicate): feed a child's stdin and collect stdout and stderr
+//!   without the pipe-buffer deadlock.
+//!
+//! Flawed variants, kept to show the bug (do not copy):
+//! - [`flawed::communicate_write_then_read`]: writes all input before reading: **deadlock**
+//!   once the input and output exceed the pipe buffers.
 //!
 //! This module talks to the operating system, so unlike the thread patterns it is not compiled
 //! into the loom and shuttle model crates.
 
 pub mod auth;
+pub mod communicate;
 pub mod connection;
+pub mod flawed;
 pub mod frame;
 
+pub use communicate::{Output, communicate};
 pub use connection::{Client, ConnectError, Connection, Listener, pipe};
