@@ -45,18 +45,23 @@ fn run_check_plan(check: &Check) -> Plan {
     }
 }
 
-fn settings_for(check: &Check) -> Settings {
+fn settings_for(check: &Check, trial: &str) -> Settings {
     // Each trial writes its loom checkpoints to its own directory: trials run in parallel.
     Settings {
         replay_dir: harness::workspace_root()
             .join("target/threadproof/test-replay")
-            .join(check.id().replace('/', ".")),
+            .join(check.id().replace('/', "."))
+            .join(trial),
         ..Settings::default()
     }
 }
 
 fn verdict_matches(check: &Check) -> Result<(), Failed> {
-    let row = run_check(check, &settings_for(check), &Arc::new(AtomicUsize::new(0)));
+    let row = run_check(
+        check,
+        &settings_for(check, "verdict"),
+        &Arc::new(AtomicUsize::new(0)),
+    );
     let want = match check.model.expect {
         Expect::Holds => Verdict::Holds,
         Expect::Caught(kind) => Verdict::Caught(kind),
@@ -72,7 +77,11 @@ fn replay_reproduces(check: &Check) -> Result<(), Failed> {
     let Expect::Caught(want) = check.model.expect else {
         return Ok(());
     };
-    let row = run_check(check, &settings_for(check), &Arc::new(AtomicUsize::new(0)));
+    let row = run_check(
+        check,
+        &settings_for(check, "replay"),
+        &Arc::new(AtomicUsize::new(0)),
+    );
     let failure = row
         .outcome
         .and_then(|o| o.failure)
