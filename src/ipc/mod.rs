@@ -8,6 +8,10 @@
 //!   socket with the authkey handshake of [`auth`]; they talk to Python's own.
 //! - [`communicate`](mod@communicate): feed a child's stdin and collect stdout and stderr
 //!   without the pipe-buffer deadlock.
+//! - [`process`]: worker processes started by re-running the current executable in a role
+//!   (`spawn`, not `fork`): start, join with exit status, kill, pid and parent pid.
+//! - [`pool`]: a master-worker process pool (`apply_async`, `map`, `close`, `join`) whose
+//!   killed workers are replaced and their tasks run again.
 //!
 //! Flawed variants, kept to show the bug (do not copy):
 //! - [`flawed::communicate_write_then_read`]: writes all input before reading: **deadlock**
@@ -21,6 +25,10 @@ pub mod communicate;
 pub mod connection;
 pub mod flawed;
 pub mod frame;
+pub mod pool;
+pub mod process;
 
 pub use communicate::{Output, communicate};
 pub use connection::{Client, ConnectError, Connection, Listener, pipe};
+pub use pool::Pool;
+pub use process::Process;
