@@ -36,19 +36,23 @@ pub enum Kind {
     Livelock,
     /// A value was dropped a wrong number of times, or not at all.
     Leak,
+    /// Data was read before the write that publishes it was ordered before the read, or
+    /// overwritten while still being read (loom: "Causality violation" on a tracked cell).
+    TornRead,
     /// Anything else: a panic the model did not classify. Always a failure of the model.
     Unclassified,
 }
 
 impl Kind {
     /// Every kind, for parsing and listing.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::LostUpdate,
         Kind::CrossTalk,
         Kind::StaleContext,
         Kind::Deadlock,
         Kind::Livelock,
         Kind::Leak,
+        Kind::TornRead,
         Kind::Unclassified,
     ];
 
@@ -61,6 +65,7 @@ impl Kind {
             Kind::Deadlock => "deadlock",
             Kind::Livelock => "livelock",
             Kind::Leak => "leak",
+            Kind::TornRead => "torn read",
             Kind::Unclassified => "unclassified panic",
         }
     }
@@ -77,6 +82,11 @@ impl Kind {
         // loom: "deadlock; threads = ..."; shuttle: "deadlock! blocked tasks: [...]".
         if message.starts_with("deadlock") {
             return Kind::Deadlock;
+        }
+        // loom, on an `UnsafeCell` (or unsync) access no happens-before edge orders after a
+        // conflicting one: "Causality violation: Concurrent read and write accesses ...".
+        if message.starts_with("Causality violation") {
+            return Kind::TornRead;
         }
         // shuttle: "exceeded max_steps bound"; loom: "Model exceeded maximum number of branches".
         if message.contains("max_steps") || message.contains("maximum number of branches") {
@@ -145,7 +155,25 @@ impl ShuttlePlan {
         iterations: 1_000,
         pct_depth: 3,
     };
+
+    /// Not run under shuttle (zero iterations): for models of memory orderings, which shuttle
+    /// cannot see — it runs every atomic access as SeqCst and does not track cells, so a
+    /// flawed ordering would always escape. The report shows it as skipped with
+    /// [`SHUTTLE_SKIP_REASON`].
+    pub const SKIP: ShuttlePlan = ShuttlePlan {
+        iterations: 0,
+        pct_depth: 0,
+    };
+
+    /// True for [`ShuttlePlan::SKIP`].
+    pub fn is_skip(&self) -> bool {
+        self.iterations == 0
+    }
 }
+
+/// Why a model with [`ShuttlePlan::SKIP`] does not run under shuttle.
+pub const SHUTTLE_SKIP_REASON: &str =
+    "a memory-ordering model: shuttle runs every atomic as SeqCst; loom checks orderings";
 
 /// One model: a body and what it must show.
 #[derive(Debug, Clone, Copy)]
@@ -513,6 +541,12 @@ mod tests {
         assert_eq!(
             Kind::of_message("deadlock! blocked tasks: [main-thread]"),
             Kind::Deadlock
+        );
+        assert_eq!(
+            Kind::of_message(
+                "Causality violation: Concurrent read and write accesses to `UnsafeCell`."
+            ),
+            Kind::TornRead
         );
         assert_eq!(Kind::of_message("[no such tag] x"), Kind::Unclassified);
         assert_eq!(Kind::of_message("assertion failed"), Kind::Unclassified);

@@ -163,6 +163,9 @@ fn print_list(checks: &[Check]) {
                 }
                 harness::LoomPlan::Skip(why) => format!("not run ({why})"),
             },
+            Checker::ShuttlePct | Checker::ShuttleRandom if m.shuttle.is_skip() => {
+                format!("not run ({})", harness::SHUTTLE_SKIP_REASON)
+            }
             Checker::ShuttlePct => format!(
                 "{} executions, depth {}",
                 m.shuttle.iterations, m.shuttle.pct_depth

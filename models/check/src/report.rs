@@ -30,6 +30,13 @@ pub fn run_check(check: &Check, settings: &Settings, progress: &Arc<AtomicUsize>
             verdict: Verdict::Skipped(why),
         };
     }
+    if check.checker != Checker::Loom && check.model.shuttle.is_skip() {
+        return Row {
+            check: *check,
+            outcome: None,
+            verdict: Verdict::Skipped(harness::SHUTTLE_SKIP_REASON),
+        };
+    }
     let outcome = harness::run(&check.model, check.checker, settings, progress);
     let verdict = outcome.verdict(check.model.expect);
     Row {

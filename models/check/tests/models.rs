@@ -41,6 +41,8 @@ enum Plan {
 fn run_check_plan(check: &Check) -> Plan {
     match (check.checker, check.model.loom) {
         (harness::Checker::Loom, harness::LoomPlan::Skip(_)) => Plan::Skip,
+        (harness::Checker::Loom, _) => Plan::Run,
+        _ if check.model.shuttle.is_skip() => Plan::Skip,
         _ => Plan::Run,
     }
 }

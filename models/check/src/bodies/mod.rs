@@ -8,11 +8,12 @@
 pub use super::world;
 
 pub mod counter;
+pub mod ring;
 pub mod thread_local;
 
 use crate::harness::Model;
 
 /// Every model of every pattern, in report order.
 pub fn models() -> Vec<Model> {
-    [counter::models(), thread_local::models()].concat()
+    [counter::models(), thread_local::models(), ring::models()].concat()
 }
