@@ -88,8 +88,15 @@ impl<'a> RingRef<'a> {
         self.cells.len()
     }
 
-    fn cell(&self, position: u64) -> &UnsafeCell<u8> {
-        &self.cells[(position % self.cells.len() as u64) as usize]
+    /// The cells of stream bytes `[position, position + len)`: at most two runs, since the
+    /// range may wrap around the end of the buffer.
+    fn runs(&self, position: u64, len: usize) -> (&[UnsafeCell<u8>], &[UnsafeCell<u8>]) {
+        let start = (position % self.cells.len() as u64) as usize;
+        let first = len.min(self.cells.len() - start);
+        (
+            &self.cells[start..start + first],
+            &self.cells[..len - first],
+        )
     }
 
     // ANCHOR: push
@@ -101,11 +108,12 @@ impl<'a> RingRef<'a> {
         if (bytes.len() as u64) > free {
             return false;
         }
-        for (i, &b) in bytes.iter().enumerate() {
+        let (a, b) = self.runs(head, bytes.len());
+        for (cell, &byte) in a.iter().chain(b).zip(bytes) {
             // SAFETY: cells in [head, tail + capacity) are the producer's: the consumer has
             // finished with them (observed through `tail`) and will not read them before
             // `head` is published below.
-            self.cell(head + i as u64).with_mut(|p| unsafe { *p = b });
+            cell.with_mut(|p| unsafe { *p = byte });
         }
         self.head
             .store(head + bytes.len() as u64, self.orderings.publish);
@@ -121,10 +129,11 @@ impl<'a> RingRef<'a> {
         if head - tail < out.len() as u64 {
             return false;
         }
-        for (i, b) in out.iter_mut().enumerate() {
+        let (a, b) = self.runs(tail, out.len());
+        for (cell, byte) in a.iter().chain(b).zip(out.iter_mut()) {
             // SAFETY: cells in [tail, head) were published by the producer (observed through
             // `head`) and it will not overwrite them before `tail` is published below.
-            *b = self.cell(tail + i as u64).with(|p| unsafe { *p });
+            *byte = cell.with(|p| unsafe { *p });
         }
         self.tail
             .store(tail + out.len() as u64, self.orderings.publish);
