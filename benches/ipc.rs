@@ -39,7 +39,7 @@ fn worker(role: &str) {
         }
         "echo-raw" => {
             let conn = process::worker_connection().unwrap();
-            let mut s = conn.into_stream();
+            let mut s = conn.into_stream().expect("nothing read yet");
             let size: usize = args[1].parse().unwrap();
             let mut buf = vec![0u8; size];
             while s.read_exact(&mut buf).is_ok() {
@@ -106,7 +106,11 @@ fn raw_pipe(c: &mut Criterion) {
             .args([size.to_string()])
             .start()
             .unwrap();
-        let mut s = w.take_connection().unwrap().into_stream();
+        let mut s = w
+            .take_connection()
+            .unwrap()
+            .into_stream()
+            .expect("nothing read yet");
         let msg = vec![7u8; size];
         let mut buf = vec![0u8; size];
         g.throughput(Throughput::Bytes(size as u64));

@@ -32,6 +32,24 @@ fn a_pipe_carries_messages_both_ways_and_reports_the_peer_closing() {
 }
 
 #[test]
+fn messages_read_ahead_count_as_ready_and_keep_the_socket() {
+    let (mut a, mut b) = pipe().unwrap();
+    a.send_bytes(b"one").unwrap();
+    a.send_bytes(b"two").unwrap();
+    while !b.poll(Some(LIMIT)).unwrap() {}
+    assert_eq!(b.recv_bytes().unwrap(), b"one");
+    // "two" may already sit in b's read-ahead buffer: poll must still say ready, and the
+    // socket cannot be taken out without losing it.
+    assert!(b.poll(Some(LIMIT)).unwrap());
+    let mut b = match b.into_stream() {
+        Ok(_) => panic!("read-ahead bytes would be lost"),
+        Err(b) => b,
+    };
+    assert_eq!(b.recv_bytes().unwrap(), b"two");
+    assert!(b.into_stream().is_ok());
+}
+
+#[test]
 fn a_message_over_the_connections_maximum_is_refused() {
     let (mut a, mut b) = pipe().unwrap();
     b.set_max_message(3);

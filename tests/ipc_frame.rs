@@ -91,6 +91,29 @@ proptest! {
     }
 }
 
+/// A writer that takes at most 3 bytes per call, vectored or not.
+struct Trickle(Vec<u8>);
+
+impl io::Write for Trickle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len().min(3);
+        self.0.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn partial_writes_still_produce_whole_frames() {
+    let mut w = Trickle(Vec::new());
+    write_frame(&mut w, b"hello, world").unwrap();
+    write_frame(&mut w, b"").unwrap();
+    assert_eq!(w.0, encode_all(&[b"hello, world".to_vec(), vec![]]));
+    assert_eq!(&w.0[..4], &[0, 0, 0, 12]);
+}
+
 #[test]
 fn a_large_length_uses_the_escape_and_reads_back() {
     for len in [SHORT_MAX + 1, 5 << 30, u64::MAX] {

@@ -12,7 +12,7 @@
 
 use std::ffi::CString;
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -23,15 +23,43 @@ use std::time::{Duration, Instant};
 use super::auth::{self, AuthError};
 use super::frame::{self, DEFAULT_MAX_MESSAGE, FrameError};
 
+/// The read-ahead buffer of a connection.
+const READ_BUFFER: usize = 16 * 1024;
+
 /// How long either side waits for each handshake message before giving up, so a silent or
 /// stalled peer cannot block `accept` forever.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One end of a framed, duplex connection.
+///
+/// Reads go through a buffer, so a small message costs one `read` for header and payload
+/// together (and several small messages may arrive in one); writes are one `writev` per
+/// message.
 #[derive(Debug)]
 pub struct Connection {
-    stream: UnixStream,
+    stream: BufReader<UnixStream>,
     max_message: u64,
+}
+
+/// The buffered socket as one `Read + Write` (reads buffered, writes direct).
+struct Duplex<'a>(&'a mut BufReader<UnixStream>);
+
+impl Read for Duplex<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for Duplex<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.get_mut().write(buf)
+    }
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.0.get_mut().write_vectored(bufs)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.get_mut().flush()
+    }
 }
 
 // ANCHOR: pipe
@@ -47,7 +75,7 @@ impl Connection {
     /// Wraps a connected stream; the maximum message size is [`DEFAULT_MAX_MESSAGE`].
     pub fn new(stream: UnixStream) -> Self {
         Connection {
-            stream,
+            stream: BufReader::with_capacity(READ_BUFFER, stream),
             max_message: DEFAULT_MAX_MESSAGE,
         }
     }
@@ -59,8 +87,7 @@ impl Connection {
 
     /// Sends one message (Python's `send_bytes`).
     pub fn send_bytes(&mut self, message: &[u8]) -> io::Result<()> {
-        frame::write_frame(&mut self.stream, message)?;
-        self.stream.flush()
+        frame::write_frame(&mut Duplex(&mut self.stream), message)
     }
 
     /// Receives one message (Python's `recv_bytes`). [`FrameError::Closed`] means the peer
@@ -87,54 +114,63 @@ impl Connection {
     /// Whether data (or end of stream) is ready to read within `timeout` (`None`: wait
     /// forever), Python's `poll(timeout)`.
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
-        poll_readable(self.stream.as_fd(), timeout)
+        if !self.stream.buffer().is_empty() {
+            return Ok(true);
+        }
+        poll_readable(self.stream.get_ref().as_fd(), timeout)
     }
 
     /// Makes receives fail with `WouldBlock`/`TimedOut` after `timeout` (`None`: block).
     /// A timeout in the middle of a message leaves the stream unusable.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.set_read_timeout(timeout)
+        self.stream.get_ref().set_read_timeout(timeout)
     }
 
     /// Makes sends fail after `timeout` (`None`: block).
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.set_write_timeout(timeout)
+        self.stream.get_ref().set_write_timeout(timeout)
     }
 
-    /// The underlying socket.
+    /// The underlying socket. Reading from it directly bypasses bytes already buffered.
     pub fn get_ref(&self) -> &UnixStream {
-        &self.stream
+        self.stream.get_ref()
     }
 
-    /// The underlying socket, consuming the connection.
-    pub fn into_stream(self) -> UnixStream {
-        self.stream
+    /// The underlying socket, consuming the connection. Fails (giving the connection back)
+    /// if bytes were already read ahead into the connection's buffer: they would be lost.
+    pub fn into_stream(self) -> Result<UnixStream, Connection> {
+        if self.stream.buffer().is_empty() {
+            Ok(self.stream.into_inner())
+        } else {
+            Err(self)
+        }
     }
 
     fn handshake(&mut self, authkey: &[u8], listener_side: bool) -> Result<(), AuthError> {
-        let set = |t| self.stream.set_read_timeout(t).map_err(AuthError::Io);
-        set(Some(HANDSHAKE_TIMEOUT))?;
+        let set = |s: &UnixStream, t| s.set_read_timeout(t).map_err(AuthError::Io);
+        set(self.stream.get_ref(), Some(HANDSHAKE_TIMEOUT))?;
+        let mut s = Duplex(&mut self.stream);
         let result = if listener_side {
-            auth::deliver_challenge(&mut self.stream, authkey)
-                .and_then(|()| auth::answer_challenge(&mut self.stream, authkey))
+            auth::deliver_challenge(&mut s, authkey)
+                .and_then(|()| auth::answer_challenge(&mut s, authkey))
         } else {
-            auth::answer_challenge(&mut self.stream, authkey)
-                .and_then(|()| auth::deliver_challenge(&mut self.stream, authkey))
+            auth::answer_challenge(&mut s, authkey)
+                .and_then(|()| auth::deliver_challenge(&mut s, authkey))
         };
         result?;
-        self.stream.set_read_timeout(None).map_err(AuthError::Io)
+        set(self.stream.get_ref(), None)
     }
 }
 
 impl AsFd for Connection {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.stream.as_fd()
+        self.stream.get_ref().as_fd()
     }
 }
 
 impl AsRawFd for Connection {
     fn as_raw_fd(&self) -> RawFd {
-        self.stream.as_raw_fd()
+        self.stream.get_ref().as_raw_fd()
     }
 }
 

@@ -28,17 +28,13 @@
 //! which the stream is also unusable, since the payload was not consumed).
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 /// The largest payload [`read_frame`] accepts unless told otherwise: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE: u64 = 64 << 20;
 
 /// Payloads up to this length use the 4-byte header (Python's `0x7fffffff`).
 pub const SHORT_MAX: u64 = i32::MAX as u64;
-
-/// Payloads up to this length are copied behind their header and sent in one `write`, as
-/// Python does (one segment, no Nagle delay); larger ones are written as header then payload.
-const CONCAT_MAX: usize = 16 * 1024;
 
 /// How much of an announced payload is reserved before any of it has arrived.
 const INITIAL_RESERVE: u64 = 64 * 1024;
@@ -159,18 +155,21 @@ pub fn encode_header(len: u64) -> ([u8; 12], usize) {
 }
 // ANCHOR_END: header
 
-/// Writes one frame: the header, then `payload`. Small frames go out in a single `write_all`.
+/// Writes one frame: the header, then `payload`, gathered into one `writev` where the writer
+/// supports it (a socket does), so a frame costs one system call and no copy.
 pub fn write_frame<W: Write + ?Sized>(w: &mut W, payload: &[u8]) -> io::Result<()> {
     let (header, n) = encode_header(payload.len() as u64);
-    if payload.len() <= CONCAT_MAX {
-        let mut buf = Vec::with_capacity(n + payload.len());
-        buf.extend_from_slice(&header[..n]);
-        buf.extend_from_slice(payload);
-        w.write_all(&buf)
-    } else {
-        w.write_all(&header[..n])?;
-        w.write_all(payload)
+    let mut slices = [IoSlice::new(&header[..n]), IoSlice::new(payload)];
+    let mut bufs = &mut slices[..];
+    while !bufs.is_empty() {
+        match w.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => IoSlice::advance_slices(&mut bufs, written),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
+    Ok(())
 }
 
 /// Reads bytes until `buf` is full or the stream ends; returns how many arrived.
