@@ -139,3 +139,28 @@ fn input_without_a_piped_stdin_is_a_clear_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     child.wait().unwrap();
 }
+
+#[test]
+fn several_children_are_fed_at_once() {
+    // Seed 003 §1.5: start three children, then communicate with each (here in parallel,
+    // each on its own thread, each with more than a pipe's worth of input).
+    let children: Vec<_> = (0..3u8)
+        .map(|k| {
+            let input: Vec<u8> = (0..200_000u32).map(|i| (i as u8).wrapping_add(k)).collect();
+            (spawn("cat", &[]), input)
+        })
+        .collect();
+    let workers: Vec<_> = children
+        .into_iter()
+        .map(|(child, input)| {
+            thread::spawn(move || {
+                let out = with_watchdog(child, input.clone(), Duration::from_secs(20), communicate)
+                    .expect("communicate hung");
+                out.stdout == input
+            })
+        })
+        .collect();
+    for w in workers {
+        assert!(w.join().unwrap());
+    }
+}
