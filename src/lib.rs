@@ -12,7 +12,7 @@
 //! |---|---|---|---|
 //! | [`counter`] | 003 §2.3 | `LockingCounter`, `AtomicCounter` | `RacyCounter`, `SplitLockCounter` (lost update) |
 //! | [`thread_local`] | 003 §2.4 | `ThreadContext`, `handle_request` | `SharedSlot` (cross-talk), `handle_request_leaky` (stale context) |
-//! | `ipc` (Linux only) | 003 §1.1-1.5, 002 §3.1-3.4 | frames and connections compatible with Python's `multiprocessing.connection` | |
+//! | `ipc` (Linux only) | 003 §1.1-1.5, 002 §3.1-3.4 | frames, `pipe`/`Listener`/`Client` (Python-compatible), `communicate`, `Process`, `Pool`, shared-memory ring | `communicate_write_then_read` (deadlock), ring `RELAXED` orderings (torn read) |
 //!
 //! Run `cargo run --release` in the repository for the check report, `cargo test` for every
 //! test and model check, and read the book in `book/`.

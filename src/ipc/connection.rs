@@ -3,7 +3,7 @@
 //!
 //! - [`pipe`]: two connected ends of a socket pair, for a parent and a child it starts.
 //! - [`Listener`] and [`Client`]: a named Unix socket with the authkey handshake
-//!   ([`auth`](super::auth)), interoperable with Python's `Listener(address, authkey=...)` and
+//!   ([`auth`](mod@super::auth)), interoperable with Python's `Listener(address, authkey=...)` and
 //!   `Client(address, authkey=...)` in both directions.
 //!
 //! Messages are bytes ([`Connection::send_bytes`], [`Connection::recv_bytes`]); Python's

@@ -18,6 +18,8 @@
 //! Flawed variants, kept to show the bug (do not copy):
 //! - [`flawed::communicate_write_then_read`]: writes all input before reading: **deadlock**
 //!   once the input and output exceed the pipe buffers.
+//! - [`ring_protocol::flawed::RELAXED`]: the ring's protocol with Relaxed orderings: **torn
+//!   read**, caught by loom.
 //!
 //! This module talks to the operating system, so unlike the thread patterns it is not compiled
 //! into the loom and shuttle model crates, except for [`ring_protocol`], which is OS-free.

@@ -3,7 +3,7 @@
 //! child does not take down the master or the other workers").
 //!
 //! The master keeps N worker processes, each started from the current executable in a role
-//! ([`process`](super::process)) and connected by a socket pair. One manager thread per worker
+//! ([`process`](mod@super::process)) and connected by a socket pair. One manager thread per worker
 //! takes tasks from the pool's queue, sends each to its worker as a frame and waits for the
 //! reply. A task is bytes in, bytes (or an error string) out: the worker's `main` calls
 //! [`serve`] with the function that runs tasks.

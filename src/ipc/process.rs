@@ -10,7 +10,7 @@
 //! another thread held (the allocator's, stdout's, a `Mutex` in your code) stays locked
 //! forever, and only async-signal-safe calls are allowed until `exec`.
 //!
-//! Each worker gets one end of a [`pipe`](super::pipe) (a Unix socket pair) as an inherited
+//! Each worker gets one end of a [`pipe`](fn@super::pipe) (a Unix socket pair) as an inherited
 //! file descriptor, named by [`FD_ENV`]: [`worker_connection`] picks it up in the child.
 //!
 //! ```no_run
