@@ -23,8 +23,9 @@ fn task(payload: &[u8]) -> Result<Vec<u8>, String> {
             Ok((2 * n).to_string().into_bytes())
         }
         ["fail", why] => Err(why.to_string()),
-        // Logs that it started (the caller counts executions), sleeps, answers n.
-        ["slow", ms, n, log] => {
+        // Logs that it started (the caller counts executions), waits until the file `go`
+        // exists (at most 20 s), answers n.
+        ["gated", n, log, go] => {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
                 .append(true)
@@ -33,7 +34,13 @@ fn task(payload: &[u8]) -> Result<Vec<u8>, String> {
                 .map_err(|e| e.to_string())?;
             writeln!(f, "{n} {}", process::pid()).map_err(|e| e.to_string())?;
             drop(f);
-            std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !Path::new(go).exists() {
+                if Instant::now() > deadline {
+                    return Err("never released".into());
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
             Ok(n.as_bytes().to_vec())
         }
         // Exits the first time (marker file absent), answers the second time.
@@ -81,13 +88,14 @@ fn a_failing_task_reports_its_error_and_the_pool_goes_on() -> Result<(), Failed>
 // ANCHOR: sigkill_test
 fn a_worker_killed_mid_task_is_replaced_and_its_task_rerun() -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
-    let log = dir.path().join("starts");
+    let (log, go) = (dir.path().join("starts"), dir.path().join("go"));
     let p = pool(2);
+    // Every task blocks until `go` exists, so a worker seen starting one is surely mid-task.
     let tasks: Vec<String> = (0..6)
-        .map(|i| format!("slow 300 {i} {}", log.display()))
+        .map(|i| format!("gated {i} {} {}", log.display(), go.display()))
         .collect();
     let handles: Vec<_> = tasks.iter().map(|t| p.apply_async(t.as_bytes())).collect();
-    // Wait until a task has just started (its 300 ms are ahead), then SIGKILL its worker.
+    // Wait until both workers are inside a task, then SIGKILL the second one's.
     let deadline = Instant::now() + Duration::from_secs(20);
     let (task, victim) = loop {
         let started = std::fs::read_to_string(&log).unwrap_or_default();
@@ -96,13 +104,14 @@ fn a_worker_killed_mid_task_is_replaced_and_its_task_rerun() -> Result<(), Faile
             break (task.to_string(), pid.parse::<u32>().unwrap());
         }
         assert!(Instant::now() < deadline, "the workers never started");
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(5));
     };
     // SAFETY: kill(2) of a worker the pool started and has not reaped (it is mid-task).
     assert_eq!(
         unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) },
         0
     );
+    std::fs::write(&go, b"")?; // release the tasks
 
     // Every task completes exactly once, with its own result...
     for (i, h) in handles.iter().enumerate() {
