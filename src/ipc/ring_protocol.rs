@@ -18,7 +18,9 @@
 //! Each side loads its own counter Relaxed: only it ever stores it.
 //!
 //! [`flawed::RELAXED`] is the same protocol with every ordering Relaxed (do not copy): the
-//! consumer can see the new `head` before the bytes, and loom reports it.
+//! consumer can see the new `head` before the bytes, and loom reports it. So are
+//! [`flawed::RELEASE_RELAXED`] and [`flawed::RELAXED_ACQUIRE`], which keep one half of each
+//! Release/Acquire pair: a happens-before edge needs both.
 
 use crate::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::cell::UnsafeCell;
@@ -167,4 +169,18 @@ pub mod flawed {
         observe: Ordering::Relaxed,
     };
     // ANCHOR_END: relaxed
+
+    /// **Do not copy.** Release stores but Relaxed loads: the publishing half of each edge
+    /// without the observing half, so nothing synchronizes (**torn read**).
+    pub const RELEASE_RELAXED: Orderings = Orderings {
+        publish: Ordering::Release,
+        observe: Ordering::Relaxed,
+    };
+
+    /// **Do not copy.** Acquire loads but Relaxed stores: the observing half without the
+    /// publishing half (**torn read**).
+    pub const RELAXED_ACQUIRE: Orderings = Orderings {
+        publish: Ordering::Relaxed,
+        observe: Ordering::Acquire,
+    };
 }

@@ -88,5 +88,23 @@ pub fn models() -> Vec<Model> {
             loom: LoomPlan::Exhaustive,
             shuttle: ShuttlePlan::SKIP,
         },
+        Model {
+            pattern: "ring",
+            variant: "release stores, relaxed loads (flawed)",
+            scenario: "3 bytes through a 2-byte ring",
+            expect: Expect::Caught(Kind::TornRead),
+            body: || transfer(flawed::RELEASE_RELAXED, 2, 3),
+            loom: LoomPlan::Exhaustive,
+            shuttle: ShuttlePlan::SKIP,
+        },
+        Model {
+            pattern: "ring",
+            variant: "relaxed stores, acquire loads (flawed)",
+            scenario: "3 bytes through a 2-byte ring",
+            expect: Expect::Caught(Kind::TornRead),
+            body: || transfer(flawed::RELAXED_ACQUIRE, 2, 3),
+            loom: LoomPlan::Exhaustive,
+            shuttle: ShuttlePlan::SKIP,
+        },
     ]
 }
