@@ -105,6 +105,9 @@ pub fn parent_pid() -> u32 {
 }
 
 /// A worker process started from the current executable.
+///
+/// Unlike Python's `Process`, dropping a `Process` whose worker is still running kills
+/// (SIGKILL) and reaps it, so no worker outlives its handle; `join` first to let it finish.
 #[derive(Debug)]
 pub struct Process {
     child: Child,
