@@ -23,6 +23,7 @@
 //! | [`hint`] | `std::hint` | `spin_loop` |
 //! | [`time`] | `std::time` | `Instant`, `Duration` |
 //! | [`note`] | nothing | a step in the pattern's words, for the checkers' traces |
+//! | [`cell`] | `std::cell` | `UnsafeCell` with loom's closure API: `with(\|ptr\| ..)`, `with_mut(\|ptr\| ..)` |
 //!
 //! Two rules keep one source valid on all three backends:
 //!
@@ -96,4 +97,35 @@ pub mod time {
 /// the closure is never called.
 #[inline(always)]
 pub fn note(_what: impl FnOnce() -> String) {}
+/// Cells for data that atomics publish: std's `UnsafeCell` behind loom's closure API, so
+/// loom can track every access (`with` reads, `with_mut` writes) and report one that no
+/// happens-before edge orders after a write.
+pub mod cell {
+    /// An `UnsafeCell` whose accesses go through closures (loom's API). Same layout as `T`;
+    /// like std's (and loom's), not `Sync`: a type sharing cells says why it is safe.
+    #[derive(Debug, Default)]
+    #[repr(transparent)]
+    pub struct UnsafeCell<T: ?Sized>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// A cell holding `value`.
+        pub const fn new(value: T) -> Self {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+    }
+
+    impl<T: ?Sized> UnsafeCell<T> {
+        /// Reads through a `*const T`.
+        #[inline(always)]
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Writes through a `*mut T`.
+        #[inline(always)]
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
 // ANCHOR_END: facade

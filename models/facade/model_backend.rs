@@ -309,6 +309,13 @@ pub mod hint {
     pub use crate::checker::hint::spin_loop;
 }
 
+/// Cells whose accesses the checker tracks (loom: a read not ordered after the last write is
+/// reported as a causality violation). Under shuttle, a plain cell: shuttle runs every
+/// ordering as SeqCst and does not track cell accesses.
+pub mod cell {
+    pub use crate::checker::cell::UnsafeCell;
+}
+
 /// Time: std's. The checkers do not model a clock; see the module docs on timed waits.
 pub mod time {
     pub use std::time::{Duration, Instant};

@@ -52,13 +52,16 @@ pub enum Kind {
     Overfill,
     /// `join` returned while a task was still unfinished.
     EarlyJoin,
+    /// Data was read before the write that publishes it was ordered before the read, or
+    /// overwritten while still being read (loom: "Causality violation" on a tracked cell).
+    TornRead,
     /// Anything else: a panic the model did not classify. Always a failure of the model.
     Unclassified,
 }
 
 impl Kind {
     /// Every kind, for parsing and listing.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::LostUpdate,
         Kind::CrossTalk,
         Kind::StaleContext,
@@ -72,6 +75,7 @@ impl Kind {
         Kind::OutOfOrder,
         Kind::Overfill,
         Kind::EarlyJoin,
+        Kind::TornRead,
         Kind::Unclassified,
     ];
 
@@ -91,6 +95,7 @@ impl Kind {
             Kind::OutOfOrder => "out of order",
             Kind::Overfill => "overfill",
             Kind::EarlyJoin => "early join",
+            Kind::TornRead => "torn read",
             Kind::Unclassified => "unclassified panic",
         }
     }
@@ -111,6 +116,11 @@ impl Kind {
         // loom: "deadlock; threads = ..."; shuttle: "deadlock! blocked tasks: [...]".
         if message.starts_with("deadlock") {
             return Kind::Deadlock;
+        }
+        // loom, on an `UnsafeCell` (or unsync) access no happens-before edge orders after a
+        // conflicting one: "Causality violation: Concurrent read and write accesses ...".
+        if message.starts_with("Causality violation") {
+            return Kind::TornRead;
         }
         // shuttle: "exceeded max_steps bound"; loom: "Model exceeded maximum number of branches".
         if message.contains("max_steps") || message.contains("maximum number of branches") {
@@ -179,7 +189,25 @@ impl ShuttlePlan {
         iterations: 1_000,
         pct_depth: 3,
     };
+
+    /// Not run under shuttle (zero iterations): for models of memory orderings, which shuttle
+    /// cannot see — it runs every atomic access as SeqCst and does not track cells, so a
+    /// flawed ordering would always escape. The report shows it as skipped with
+    /// [`SHUTTLE_SKIP_REASON`].
+    pub const SKIP: ShuttlePlan = ShuttlePlan {
+        iterations: 0,
+        pct_depth: 0,
+    };
+
+    /// True for [`ShuttlePlan::SKIP`].
+    pub fn is_skip(&self) -> bool {
+        self.iterations == 0
+    }
 }
+
+/// Why a model with [`ShuttlePlan::SKIP`] does not run under shuttle.
+pub const SHUTTLE_SKIP_REASON: &str =
+    "a memory-ordering model: shuttle runs every atomic as SeqCst; loom checks orderings";
 
 /// One model: a body and what it must show.
 #[derive(Debug, Clone, Copy)]
@@ -470,6 +498,16 @@ pub fn slug(s: &str) -> String {
 }
 
 impl Model {
+    /// Why this model does not run under `checker`, or `None` when it does.
+    pub fn skip_reason(&self, checker: Checker) -> Option<&'static str> {
+        match (checker, self.loom) {
+            (Checker::Loom, LoomPlan::Skip(why)) => Some(why),
+            (Checker::Loom, _) => None,
+            _ if self.shuttle.is_skip() => Some(SHUTTLE_SKIP_REASON),
+            _ => None,
+        }
+    }
+
     /// A stable id: `counter/racy-flawed/2-threads-x-2-increments`.
     pub fn id(&self) -> String {
         format!(
@@ -558,9 +596,11 @@ pub fn shortest_failure(
     let mut best: Option<TracedFailure> = None;
     for (model, checker) in runs {
         let (model, checker) = (model, *checker);
-        let seeds: Vec<Option<u64>> = match (checker, model.loom) {
-            (Checker::Loom, LoomPlan::Skip(_)) => continue,
-            (Checker::Loom, _) => vec![None],
+        if model.skip_reason(checker).is_some() {
+            continue;
+        }
+        let seeds: Vec<Option<u64>> = match checker {
+            Checker::Loom => vec![None],
             _ => (0..attempts)
                 .map(|k| Some(settings.seed.wrapping_add(k)))
                 .collect(),
@@ -635,6 +675,12 @@ mod tests {
         assert_eq!(
             Kind::of_message("deadlock! blocked tasks: [main-thread]"),
             Kind::Deadlock
+        );
+        assert_eq!(
+            Kind::of_message(
+                "Causality violation: Concurrent read and write accesses to `UnsafeCell`."
+            ),
+            Kind::TornRead
         );
         assert_eq!(Kind::of_message("[no such tag] x"), Kind::Unclassified);
         assert_eq!(Kind::of_message("assertion failed"), Kind::Unclassified);

@@ -215,12 +215,17 @@ fn print_list(checks: &[Check]) {
             harness::Expect::Caught(kind) => format!("must be caught: {kind}"),
         };
         let plan = match check.checker {
+            _ if m.skip_reason(check.checker).is_some() => {
+                format!(
+                    "not run ({})",
+                    m.skip_reason(check.checker).unwrap_or_default()
+                )
+            }
             Checker::Loom => match m.loom {
-                harness::LoomPlan::Exhaustive => "exhaustive".to_string(),
                 harness::LoomPlan::Bounded { preemptions, why } => {
                     format!("preemption bound {preemptions} ({why})")
                 }
-                harness::LoomPlan::Skip(why) => format!("not run ({why})"),
+                _ => "exhaustive".to_string(),
             },
             Checker::ShuttlePct => format!(
                 "{} executions, depth {}",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, Checker, LoomPlan, Outcome, Replay, Settings, Verdict};
+use crate::harness::{self, Outcome, Replay, Settings, Verdict};
 use crate::registry::Check;
 
 /// One line of the report.
@@ -23,7 +23,7 @@ pub struct Row {
 
 /// Runs one check.
 pub fn run_check(check: &Check, settings: &Settings, progress: &Arc<AtomicUsize>) -> Row {
-    if let (Checker::Loom, LoomPlan::Skip(why)) = (check.checker, check.model.loom) {
+    if let Some(why) = check.model.skip_reason(check.checker) {
         return Row {
             check: *check,
             outcome: None,

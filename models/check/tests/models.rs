@@ -20,7 +20,7 @@ fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
     for check in registry::all() {
-        if matches!(run_check_plan(&check), Plan::Skip) {
+        if check.model.skip_reason(check.checker).is_some() {
             continue;
         }
         trials.push(Trial::test(check.id(), move || verdict_matches(&check)));
@@ -31,18 +31,6 @@ fn main() {
         }
     }
     libtest_mimic::run(&args, trials).exit();
-}
-
-enum Plan {
-    Run,
-    Skip,
-}
-
-fn run_check_plan(check: &Check) -> Plan {
-    match (check.checker, check.model.loom) {
-        (harness::Checker::Loom, harness::LoomPlan::Skip(_)) => Plan::Skip,
-        _ => Plan::Run,
-    }
 }
 
 fn settings_for(check: &Check, trial: &str) -> Settings {

@@ -8,7 +8,7 @@
 // ANCHOR: world
 /// The checker the model backend builds on.
 mod checker {
-    pub use loom::{hint, sync, thread, thread_local};
+    pub use loom::{cell, hint, sync, thread, thread_local};
 }
 
 #[path = "../../facade/model_backend.rs"]
@@ -29,3 +29,6 @@ pub mod queue;
 pub mod semaphore;
 #[path = "../../../src/thread_local/mod.rs"]
 pub mod thread_local;
+// Only the ring's OS-free index protocol: the rest of `ipc` makes system calls.
+#[path = "../../../src/ipc/ring_protocol.rs"]
+pub mod ring_protocol;

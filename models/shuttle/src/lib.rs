@@ -9,6 +9,33 @@
 /// The checker the model backend builds on.
 mod checker {
     pub use shuttle::{hint, sync, thread, thread_local};
+
+    /// shuttle has no cell module: a plain `UnsafeCell` with loom's closure API. shuttle
+    /// treats every atomic ordering as SeqCst, so orderings are loom's to check.
+    pub mod cell {
+        /// `std::cell::UnsafeCell` behind `with`/`with_mut`.
+        #[derive(Debug, Default)]
+        pub struct UnsafeCell<T: ?Sized>(std::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            /// A cell holding `value`.
+            pub const fn new(value: T) -> Self {
+                UnsafeCell(std::cell::UnsafeCell::new(value))
+            }
+        }
+
+        impl<T: ?Sized> UnsafeCell<T> {
+            /// Reads through a `*const T`.
+            pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
+            }
+
+            /// Writes through a `*mut T`.
+            pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                f(self.0.get())
+            }
+        }
+    }
 }
 
 #[path = "../../facade/model_backend.rs"]
@@ -29,3 +56,6 @@ pub mod queue;
 pub mod semaphore;
 #[path = "../../../src/thread_local/mod.rs"]
 pub mod thread_local;
+// Only the ring's OS-free index protocol: the rest of `ipc` makes system calls.
+#[path = "../../../src/ipc/ring_protocol.rs"]
+pub mod ring_protocol;

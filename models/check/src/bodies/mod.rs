@@ -11,6 +11,7 @@ pub mod counter;
 pub mod event;
 pub mod lock_order;
 pub mod queue;
+pub mod ring;
 pub mod semaphore;
 pub mod thread_local;
 
@@ -35,6 +36,7 @@ pub fn models() -> Vec<Model> {
         event::models(),
         semaphore::models(),
         lock_order::models(),
+        ring::models(),
     ]
     .concat()
 }

@@ -1,0 +1,40 @@
+//! Inter-process communication — seeds 003 §1.1-1.5 and 002 §3.1-3.4 (`multiprocessing`,
+//! `subprocess`). **Linux only** (Unix sockets, `poll`, `memfd`, Linux's `renameat2`).
+//!
+//! - [`frame`]: length-prefixed messages, byte-compatible with Python's
+//!   `multiprocessing.connection` `send_bytes`/`recv_bytes`, with a maximum size enforced
+//!   before allocating.
+//! - [`connection`]: [`pipe`] (Python's `Pipe()`), [`Listener`] and [`Client`] on a Unix
+//!   socket with the authkey handshake of [`auth`]; they talk to Python's own.
+//! - [`communicate`](mod@communicate): feed a child's stdin and collect stdout and stderr
+//!   without the pipe-buffer deadlock.
+//! - [`process`]: worker processes started by re-running the current executable in a role
+//!   (`spawn`, not `fork`): start, join with exit status, kill, pid and parent pid.
+//! - [`pool`]: a master-worker process pool (`apply_async`, `map`, `close`, `join`) whose
+//!   killed workers are replaced and their tasks run again.
+//! - [`shm_ring`]: a single-producer single-consumer byte ring in shared memory (memfd), whose
+//!   index protocol [`ring_protocol`] is OS-free and checked by loom.
+//!
+//! Flawed variants, kept to show the bug (do not copy):
+//! - [`flawed::communicate_write_then_read`]: writes all input before reading: **deadlock**
+//!   once the input and output exceed the pipe buffers.
+//! - [`ring_protocol::flawed::RELAXED`]: the ring's protocol with Relaxed orderings: **torn
+//!   read**, caught by loom.
+//!
+//! This module talks to the operating system, so unlike the thread patterns it is not compiled
+//! into the loom and shuttle model crates, except for [`ring_protocol`], which is OS-free.
+
+pub mod auth;
+pub mod communicate;
+pub mod connection;
+pub mod flawed;
+pub mod frame;
+pub mod pool;
+pub mod process;
+pub mod ring_protocol;
+pub mod shm_ring;
+
+pub use communicate::{Output, communicate};
+pub use connection::{Client, ConnectError, Connection, Listener, pipe};
+pub use pool::Pool;
+pub use process::Process;
