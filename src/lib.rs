@@ -11,11 +11,14 @@
 //! | module | seed | reference | flawed (do not copy) |
 //! |---|---|---|---|
 //! | [`counter`] | 003 §2.3 | `LockingCounter`, `AtomicCounter` | `RacyCounter`, `SplitLockCounter` (lost update) |
+//! | [`io_models`] | 000/001 网络IO模型, Epoll; 004 事件驱动 | one echo server per I/O model; `TaskQueue` | `MioEdgeReadOnce` (stall), `LostWakeupQueue` (lost wakeup) |
 //! | [`thread_local`] | 003 §2.4 | `ThreadContext`, `handle_request` | `SharedSlot` (cross-talk), `handle_request_leaky` (stale context) |
 //!
 //! Run `cargo run --release` in the repository for the check report, `cargo test` for every
 //! test and model check, and read the book in `book/`.
 
 pub mod counter;
+#[cfg(target_os = "linux")]
+pub mod io_models;
 pub mod sync;
 pub mod thread_local;
