@@ -19,5 +19,7 @@ pub mod sync;
 
 #[path = "../../../src/counter/mod.rs"]
 pub mod counter;
+#[path = "../../../src/io_models/task_queue/mod.rs"]
+pub mod io_task_queue;
 #[path = "../../../src/thread_local/mod.rs"]
 pub mod thread_local;

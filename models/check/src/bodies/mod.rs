@@ -8,6 +8,7 @@
 pub use super::world;
 
 pub mod counter;
+pub mod io_event_loop;
 pub mod thread_local;
 
 use crate::harness::Model;
@@ -15,7 +16,12 @@ use crate::outcomes::OutcomeTest;
 
 /// Every model of every pattern, in report order.
 pub fn models() -> Vec<Model> {
-    [counter::models(), thread_local::models()].concat()
+    [
+        counter::models(),
+        thread_local::models(),
+        io_event_loop::models(),
+    ]
+    .concat()
 }
 
 /// Every outcome-table test (run under loom only; the shuttle world compiles them unused).
