@@ -394,3 +394,29 @@ fn level_triggered_reads_once_per_event_and_does_not_stall() {
     assert_eq!(two_burst_client(&server, PATIENCE), 6);
     server.shutdown().unwrap();
 }
+
+#[test]
+fn signal_driven_demo_waits_without_blocking_then_copies() {
+    let demo = threadproof::io_models::signal_driven::signal_driven_echo(b"by signal\n", PATIENCE)
+        .expect("SIGIO demo");
+    assert!(demo.signals >= 1, "no SIGIO counted: {demo:?}");
+    assert_eq!(demo.echoed, b"by signal\n");
+}
+
+#[test]
+fn io_uring_availability_is_a_clear_answer() {
+    match threadproof::io_models::io_uring::availability() {
+        Ok(()) => {}
+        Err(e) => {
+            let code = e.raw_os_error();
+            assert!(
+                matches!(
+                    code,
+                    Some(libc::ENOSYS | libc::EPERM | libc::EACCES | libc::ENOMEM)
+                ),
+                "io_uring_setup failed unexpectedly: {e}"
+            );
+            eprintln!("io_uring unavailable here: {e}");
+        }
+    }
+}

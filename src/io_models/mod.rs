@@ -36,6 +36,10 @@
 //! Flawed, kept as a positive control (do not copy): [`flawed::MioEdgeReadOnce`], edge-triggered
 //! but reading once per readiness event — it stalls a client whose data arrives in two bursts.
 //!
+//! Also: [`signal_driven`], a documented `SIGIO` demonstration (not a server), and
+//! [`io_uring::availability`], which asks the kernel whether a completion-based server could be
+//! built here (it could; that server is not written yet).
+//!
 //! Linux only (epoll, `getrusage`).
 
 mod busy_poll;
@@ -44,7 +48,9 @@ pub mod cpu;
 mod epoll_level;
 mod event_loop;
 pub mod flawed;
+pub mod io_uring;
 mod mio_edge;
+pub mod signal_driven;
 pub mod task_queue;
 mod thread_per_conn;
 mod tokio_server;
