@@ -420,3 +420,17 @@ fn io_uring_availability_is_a_clear_answer() {
         }
     }
 }
+
+#[test]
+fn load_generator_is_bounded_and_loopback_only() {
+    let server = Model::MioEdge.start(Config::default()).unwrap();
+    let report = threadproof::io_models::load::run(server.local_addr(), 8, 5, PATIENCE).unwrap();
+    assert_eq!(report.messages, 40);
+    assert!(!report.timed_out);
+    assert!(report.latency(0.5) <= report.latency(0.99));
+    server.shutdown().unwrap();
+    let far = "192.0.2.1:7".parse().unwrap(); // TEST-NET-1: never contacted
+    let err = threadproof::io_models::load::run(far, 1, 1, PATIENCE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("loopback"), "unclear error: {err}");
+}

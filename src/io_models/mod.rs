@@ -49,6 +49,7 @@ mod epoll_level;
 mod event_loop;
 pub mod flawed;
 pub mod io_uring;
+pub mod load;
 mod mio_edge;
 pub mod signal_driven;
 pub mod task_queue;
