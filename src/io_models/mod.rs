@@ -4,7 +4,7 @@
 //! signal-driven, asynchronous) and split every read into two phases: **wait** until data has
 //! arrived in the kernel's buffer, then **copy** it into the process. This module has one small
 //! echo server per model, all behind one interface ([`Model::start`] returns a [`Server`]), so the
-//! behaviour suite (`tests/io_models.rs`) and the benchmark (`benches/io_models.rs`) treat them
+//! behaviour suite (`tests/io_models.rs`, `tests/io_process.rs`) and the benchmark (`benches/io_models.rs`) treat them
 //! alike.
 //!
 //! # Framing: newline-delimited lines
@@ -32,6 +32,7 @@
 //! | [`Model::MioEdge`] | `mio_edge.rs` | `epoll_wait` (mio), edge-triggered | `read` until `WouldBlock` |
 //! | [`Model::EventLoop`] | `event_loop.rs` | a task queue fed by a poller thread | handlers on one thread |
 //! | [`Model::Tokio`] | `tokio_server.rs` | tokio's reactor (epoll) | `read().await` |
+//! | [`Model::ProcessPerConnection`] | `process_per_conn.rs` | `read` (one process per client) | `read` |
 //!
 //! Flawed, kept as a positive control (do not copy): [`flawed::MioEdgeReadOnce`], edge-triggered
 //! but reading once per readiness event — it stalls a client whose data arrives in two bursts.
@@ -51,6 +52,7 @@ pub mod flawed;
 pub mod io_uring;
 pub mod load;
 mod mio_edge;
+pub mod process_per_conn;
 pub mod signal_driven;
 pub mod task_queue;
 mod thread_per_conn;
@@ -131,10 +133,15 @@ pub enum Model {
     EventLoop,
     /// tokio, current-thread runtime: one task per connection.
     Tokio,
+    /// Blocking sockets, one worker process per connection (the current executable re-run).
+    /// Not in [`Model::ALL`]: the host binary must call
+    /// [`process_per_conn::run_if_worker`] first thing in `main`.
+    ProcessPerConnection,
 }
 
 impl Model {
-    /// Every reference model, in the order of the book's table.
+    /// Every reference model that runs inside any binary, in the order of the book's table
+    /// (all but [`Model::ProcessPerConnection`]).
     pub const ALL: [Model; 6] = [
         Model::ThreadPerConnection,
         Model::BusyPoll,
@@ -153,6 +160,7 @@ impl Model {
             Model::MioEdge => "mio-edge",
             Model::EventLoop => "event-loop",
             Model::Tokio => "tokio",
+            Model::ProcessPerConnection => "process-per-connection",
         }
     }
 
@@ -167,6 +175,7 @@ impl Model {
             Model::MioEdge => mio_edge::start(config, mio_edge::ReadPolicy::Drain),
             Model::EventLoop => event_loop::start(config),
             Model::Tokio => tokio_server::start(config),
+            Model::ProcessPerConnection => process_per_conn::start(config),
         }
     }
 }
