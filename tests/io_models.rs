@@ -117,3 +117,16 @@ fn load_generator_is_bounded_and_loopback_only() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("loopback"), "unclear error: {err}");
 }
+
+#[test]
+fn io_uring_completes_a_receive_submitted_before_the_data_came() {
+    use threadproof::io_models::io_uring;
+    if let Err(e) = io_uring::availability() {
+        // Checked and explained by `io_uring_availability_is_a_clear_answer`.
+        eprintln!("io_uring unavailable, demo not run: {e}");
+        return;
+    }
+    let demo = io_uring::completion_echo(b"completed by the kernel\n", PATIENCE).unwrap();
+    assert_eq!(demo.received, 24);
+    assert_eq!(demo.echoed, b"completed by the kernel\n");
+}

@@ -37,9 +37,10 @@
 //! Flawed, kept as a positive control (do not copy): [`flawed::MioEdgeReadOnce`], edge-triggered
 //! but reading once per readiness event — it stalls a client whose data arrives in two bursts.
 //!
-//! Also: [`signal_driven`], a documented `SIGIO` demonstration (not a server), and
-//! [`io_uring::availability`], which asks the kernel whether a completion-based server could be
-//! built here (it could; that server is not written yet).
+//! Also: [`signal_driven`], a documented `SIGIO` demonstration (not a server);
+//! [`io_uring::availability`], which asks the kernel whether io_uring may be used here; and
+//! [`io_uring::completion_echo`], a one-message completion-based demonstration (a
+//! completion-based server is not written yet).
 //!
 //! Linux only (epoll, `getrusage`).
 
