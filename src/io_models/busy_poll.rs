@@ -8,7 +8,7 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 
-use super::conn::{LineEcho, finish, refuse, service};
+use super::conn::{LineEcho, accept_error_is_transient, finish, refuse, service};
 use super::{Config, REFUSED_FULL, REFUSED_IDLE, Server, loopback_listener};
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{Arc, thread};
@@ -47,7 +47,7 @@ fn run(listener: TcpListener, config: Config, stop: &AtomicBool) -> io::Result<(
                 stream.set_nonblocking(true)?;
                 conns.push((stream, LineEcho::new(&config)));
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock || accept_error_is_transient(&e) => {}
             Err(e) => return Err(e),
         }
         // Anything from anyone? Ask every socket, every time round.

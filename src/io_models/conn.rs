@@ -178,19 +178,30 @@ pub(crate) fn read_available(
 
 // ANCHOR: service
 /// One pass over a ready non-blocking connection: flush, read (at most `max_reads` reads; pass
-/// `usize::MAX` to drain until `WouldBlock`), flush again. Returns false when the connection is
-/// finished and should be dropped (which closes it).
+/// `usize::MAX` to drain until `WouldBlock`), flush again — and go round again while reading
+/// stopped at the high water mark and the client keeps up. Returns false when the connection
+/// is finished and should be dropped (which closes it).
 pub(crate) fn service<S: Read + Write>(
     stream: &mut S,
     echo: &mut LineEcho,
     max_reads: usize,
 ) -> bool {
-    if echo.flush_nonblocking(stream).is_err() {
-        return false;
-    }
-    if !echo.eof {
+    loop {
+        match echo.flush_nonblocking(stream) {
+            Ok(true) => {}
+            // The client is not reading: a writable event will bring us back.
+            Ok(false) => return true,
+            Err(_) => return false,
+        }
+        if echo.eof {
+            return false; // everything echoed: close
+        }
         match read_available(stream, echo, max_reads) {
-            Ok(ReadState::Drained | ReadState::Stopped) => {}
+            // Stopped at the high water mark with bytes possibly left in the socket: flush and
+            // read on. (Returning here with the output flushed would wait for an event that,
+            // edge-triggered, never comes: the bytes are already there.)
+            Ok(ReadState::Stopped) if echo.over_high_water() => {}
+            Ok(ReadState::Stopped | ReadState::Drained) => break,
             Ok(ReadState::Eof) => echo.eof = true,
             Ok(ReadState::TooLong) => {
                 refuse(stream, super::REFUSED_TOO_LONG);
@@ -199,10 +210,7 @@ pub(crate) fn service<S: Read + Write>(
             Err(_) => return false,
         }
     }
-    if echo.flush_nonblocking(stream).is_err() {
-        return false;
-    }
-    !(echo.eof && echo.pending().is_empty())
+    echo.flush_nonblocking(stream).is_ok()
 }
 // ANCHOR_END: service
 
@@ -229,6 +237,17 @@ fn flush_until(stream: &mut impl Write, echo: &mut LineEcho, deadline: Instant) 
             _ => return false,
         }
     }
+}
+
+/// An `accept` error that concerns one would-be client only (it gave up during the handshake, or
+/// a signal interrupted the call): skip it and keep serving. Anything else stops the server.
+pub(crate) fn accept_error_is_transient(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
 }
 
 /// Tells a client why it is being closed (best effort, never blocks for long).

@@ -15,7 +15,7 @@ use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use super::conn::{LineEcho, TICK, finish, refuse, service};
+use super::conn::{LineEcho, TICK, accept_error_is_transient, finish, refuse, service};
 use super::{Config, REFUSED_FULL, REFUSED_IDLE, Server, loopback_listener};
 use crate::sync::{Arc, thread};
 
@@ -149,6 +149,7 @@ fn run(epoll: &Epoll, listener: TcpListener, config: Config) -> io::Result<()> {
                     let mut stream = match listener.accept() {
                         Ok((stream, _)) => stream,
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                        Err(e) if accept_error_is_transient(&e) => continue,
                         Err(e) => return Err(e),
                     };
                     if conns.len() >= config.max_connections {

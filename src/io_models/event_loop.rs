@@ -20,7 +20,7 @@ use std::io;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use super::conn::{LineEcho, TICK, finish, refuse, service};
+use super::conn::{LineEcho, TICK, accept_error_is_transient, finish, refuse, service};
 use super::task_queue::{Mailbox, TaskQueue};
 use super::{Config, REFUSED_FULL, REFUSED_IDLE, Server, loopback_listener};
 use crate::sync::time::Instant;
@@ -136,6 +136,7 @@ impl EventLoop {
             let (mut stream, _) = match self.listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if accept_error_is_transient(&e) => continue,
                 Err(e) => return Err(e),
             };
             if self.conns.len() >= self.config.max_connections {

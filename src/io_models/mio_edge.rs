@@ -16,7 +16,7 @@ use std::io;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
-use super::conn::{LineEcho, TICK, finish, refuse, service};
+use super::conn::{LineEcho, TICK, accept_error_is_transient, finish, refuse, service};
 use super::{Config, REFUSED_FULL, REFUSED_IDLE, Server, loopback_listener};
 use crate::sync::{Arc, thread};
 
@@ -94,6 +94,7 @@ fn run(
                     let (mut stream, _) = match listener.accept() {
                         Ok(accepted) => accepted,
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) if accept_error_is_transient(&e) => continue,
                         Err(e) => return Err(e),
                     };
                     if conns.len() >= config.max_connections {
