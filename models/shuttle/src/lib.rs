@@ -48,6 +48,8 @@ pub mod sync;
 pub mod counter;
 #[path = "../../../src/event/mod.rs"]
 pub mod event;
+#[path = "../../../src/io_models/task_queue/mod.rs"]
+pub mod io_task_queue;
 #[path = "../../../src/lock_order/mod.rs"]
 pub mod lock_order;
 #[path = "../../../src/queue/mod.rs"]

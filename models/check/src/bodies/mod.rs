@@ -9,6 +9,7 @@ pub use super::world;
 
 pub mod counter;
 pub mod event;
+pub mod io_event_loop;
 pub mod lock_order;
 pub mod queue;
 pub mod ring;
@@ -37,6 +38,7 @@ pub fn models() -> Vec<Model> {
         semaphore::models(),
         lock_order::models(),
         ring::models(),
+        io_event_loop::models(),
     ]
     .concat()
 }
