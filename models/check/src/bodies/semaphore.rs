@@ -139,9 +139,9 @@ impl Bounded for RacyBoundedSemaphore {
 }
 
 // ANCHOR: over_release_model
-/// A bound of 2 with one permit out; two threads each release one. Exactly one release fits:
-/// the other must be refused, and the count must end at the bound.
-fn racing_releases<S: Bounded>() {
+/// A bound of 2 with one permit out; two threads each release one. Returns how many releases
+/// were accepted and how many permits are available afterwards.
+fn release_race<S: Bounded>() -> (usize, usize) {
     let sem = leak(S::with(2));
     sem.take();
     let releasers: Vec<_> = (0..2)
@@ -152,7 +152,12 @@ fn racing_releases<S: Bounded>() {
         .map(|r| r.join().expect("releaser panicked"))
         .filter(|&ok| ok)
         .count();
-    let available = sem.available();
+    (accepted, sem.available())
+}
+
+/// Exactly one release fits: the other must be refused, and the count must end at the bound.
+fn racing_releases<S: Bounded>() {
+    let (accepted, available) = release_race::<S>();
     require!(
         available <= 2,
         Kind::OverPermit,
@@ -224,20 +229,10 @@ pub fn models() -> Vec<Model> {
     ]
 }
 
-/// Two threads release into a bound of 2 with one permit out; the outcome is how many releases
-/// were accepted and how many permits are available afterwards.
+/// The release race as an outcome: releases accepted, permits available.
 fn racing_releases_outcome<S: Bounded>() -> String {
-    let sem = leak(S::with(2));
-    sem.take();
-    let releasers: Vec<_> = (0..2)
-        .map(|_| thread::spawn(move || sem.give(1).is_ok()))
-        .collect();
-    let accepted = releasers
-        .into_iter()
-        .map(|r| r.join().expect("releaser panicked"))
-        .filter(|&ok| ok)
-        .count();
-    format!("{accepted} accepted, {} available", sem.available())
+    let (accepted, available) = release_race::<S>();
+    format!("{accepted} accepted, {available} available")
 }
 
 const RACING_RELEASES: &[Outcome] = &[
