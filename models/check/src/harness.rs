@@ -378,7 +378,7 @@ pub fn default_replay_dir() -> PathBuf {
 }
 
 /// Explores `model` with `checker`. `progress` counts schedules as they run (the report shows
-/// it while long checks run). Returns `None` when the model does not run under `checker`.
+/// it while long checks run). Callers skip models whose [`Model::skip_reason`] names `checker`.
 pub fn run(
     model: &Model,
     checker: Checker,
