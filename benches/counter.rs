@@ -2,6 +2,9 @@
 //! `AtomicCounter`, against the peer a std user would write, `std::sync::Mutex<u64>`.
 //! One thread (uncontended) and 2 threads hammering one counter (contended).
 //!
+//! The 2-threads measurement is wall time per round, a round being one increment by each of
+//! the 2 threads: criterion's "time per iteration" there covers 2 increments, not one.
+//!
 //! `cargo bench --bench counter`. Results and the machine are recorded in the book's counter
 //! chapter.
 

@@ -7,6 +7,7 @@ use super::world::sync::atomic::{AtomicBool, Ordering};
 use super::world::sync::thread;
 use super::world::sync::time::Duration;
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
 /// What the models need of an event: the reference and the flawed ones all have it.
@@ -141,4 +142,59 @@ pub fn models() -> Vec<Model> {
             set_then_clear::<FlagEvent>,
         ),
     ]
+}
+
+/// One waiter is asleep; the main thread sets the event and clears it at once. The outcome is
+/// what `wait()` returned and what `is_set()` said when the waiter read it right after. (The
+/// flawed `FlagEvent` cannot be tabulated here: its waiter sleeps through the set for good,
+/// which the model above reports as a deadlock.)
+fn set_then_clear_outcome() -> String {
+    let event = leak(Event::new());
+    let waiter = thread::spawn(move || {
+        let released = event.wait();
+        (released, event.is_set())
+    });
+    while event.waiters() < 1 {
+        thread::yield_now();
+    }
+    event.set();
+    event.clear();
+    let (released, seen) = waiter.join().expect("waiter panicked");
+    let seen = if seen { "set" } else { "clear" };
+    format!("wait() = {released}, then is_set() = {seen}")
+}
+
+const SET_THEN_CLEAR: &[Outcome] = &[
+    Outcome {
+        value: "wait() = true, then is_set() = set",
+        label: Label::Acceptable,
+        meaning: "released, and ran before the clear",
+    },
+    Outcome {
+        value: "wait() = true, then is_set() = clear",
+        label: Label::Acceptable,
+        meaning: "released by the set for good, though the clear ran first",
+    },
+    Outcome {
+        value: "wait() = false, then is_set() = set",
+        label: Label::Forbidden,
+        meaning: "a wait without timeout gave up",
+    },
+    Outcome {
+        value: "wait() = false, then is_set() = clear",
+        label: Label::Forbidden,
+        meaning: "a wait without timeout gave up",
+    },
+];
+
+/// The event's outcome tables.
+pub fn outcome_tests() -> Vec<OutcomeTest> {
+    vec![OutcomeTest {
+        pattern: "event",
+        variant: "Event",
+        scenario: "1 waiter asleep, set then clear",
+        body: set_then_clear_outcome,
+        outcomes: SET_THEN_CLEAR,
+        flawed: false,
+    }]
 }

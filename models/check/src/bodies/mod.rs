@@ -49,6 +49,7 @@ pub fn outcome_tests() -> Vec<OutcomeTest> {
         counter::outcome_tests(),
         thread_local::outcome_tests(),
         queue::outcome_tests(),
+        event::outcome_tests(),
         semaphore::outcome_tests(),
     ]
     .concat()
