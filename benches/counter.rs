@@ -5,7 +5,7 @@
 //! The 2-threads measurement is wall time per round, a round being one increment by each of
 //! the 2 threads: criterion's "time per iteration" there covers 2 increments, not one.
 //!
-//! `cargo bench --bench counter`. Results and the machine are recorded in the book's counter
+//! `cargo bench -p threadproof --bench counter`. Results and the machine are recorded in the book's counter
 //! chapter.
 
 use std::hint::black_box;

@@ -8,7 +8,7 @@
 //! 2. Each model's idle CPU: a server with 64 silent connections, 1 s of wall time.
 //! 3. criterion: one echo round trip on one connection, per model.
 //!
-//! `cargo bench --bench io_models` (about two minutes). Results and the machine are in the
+//! `cargo bench -p threadproof --bench io_models` (about two minutes). Results and the machine are in the
 //! book's I/O models chapter. Process per connection is not here: the bench binary would have
 //! to host its worker role.
 

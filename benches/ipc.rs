@@ -9,7 +9,7 @@
 //! 5. a python3 echo peer speaking `multiprocessing.connection` (Rust client, Python server).
 //!
 //! Python-to-Python numbers come from `benches/ipc_python.py`, run by `cargo bench` too (its
-//! output is printed before criterion's). `cargo bench --bench ipc`.
+//! output is printed before criterion's). `cargo bench -p threadproof --bench ipc`.
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

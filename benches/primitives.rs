@@ -10,7 +10,7 @@
 //!   build (which `cargo bench` is) the debug order check of `OrderedMutex` is compiled out, so
 //!   this measures the ordering itself (comparing keys) and the guard wrapper.
 //!
-//! `cargo bench --bench primitives`. Results and the machine are recorded in the book's event
+//! `cargo bench -p threadproof --bench primitives`. Results and the machine are recorded in the book's event
 //! and semaphore chapter and its deadlock chapter.
 
 use std::hint::black_box;

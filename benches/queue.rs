@@ -5,7 +5,7 @@
 //!
 //! std's `Receiver` cannot be shared, so std has no mpmc row.
 //!
-//! `cargo bench --bench queue` (about a minute: 10 samples per case, 1 s of measurement).
+//! `cargo bench -p threadproof --bench queue` (about a minute: 10 samples per case, 1 s of measurement).
 
 use std::hint::black_box;
 use std::sync::Arc;

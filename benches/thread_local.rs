@@ -2,7 +2,7 @@
 //! `thread_local!` + `RefCell` a user would write by hand, and against the flawed
 //! `SharedSlot` (a mutex every thread shares). `scope` (bind, run, restore) too.
 //!
-//! `cargo bench --bench thread_local`. Results and the machine are in the book's chapter.
+//! `cargo bench -p threadproof --bench thread_local`. Results and the machine are in the book's chapter.
 
 use std::cell::RefCell;
 use std::hint::black_box;
