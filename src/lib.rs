@@ -29,6 +29,7 @@ pub mod io_models;
 #[cfg(target_os = "linux")]
 pub mod ipc;
 pub mod lock_order;
+pub mod pool;
 pub mod queue;
 pub mod semaphore;
 pub mod sync;
