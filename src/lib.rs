@@ -24,6 +24,7 @@
 
 pub mod counter;
 pub mod event;
+pub mod fan;
 #[cfg(target_os = "linux")]
 pub mod io_models;
 #[cfg(target_os = "linux")]
