@@ -24,11 +24,13 @@
 
 pub mod counter;
 pub mod event;
+pub mod fan;
 #[cfg(target_os = "linux")]
 pub mod io_models;
 #[cfg(target_os = "linux")]
 pub mod ipc;
 pub mod lock_order;
+pub mod pool;
 pub mod queue;
 pub mod semaphore;
 pub mod sync;

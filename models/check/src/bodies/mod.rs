@@ -11,6 +11,7 @@ pub mod counter;
 pub mod event;
 pub mod io_event_loop;
 pub mod lock_order;
+pub mod pool;
 pub mod queue;
 pub mod ring;
 pub mod semaphore;
@@ -34,6 +35,7 @@ pub fn models() -> Vec<Model> {
         counter::models(),
         thread_local::models(),
         queue::models(),
+        pool::models(),
         event::models(),
         semaphore::models(),
         lock_order::models(),

@@ -1,0 +1,286 @@
+//! `Pool` on real threads: the seed's program, Python's `Pool` contract (join before close is
+//! refused, close refuses new tasks, terminate cancels what has not started), panics that
+//! become errors while the worker lives on, drop without losing accepted tasks, exact
+//! accounting, and a proptest over random task mixes.
+//!
+//! Timing tests only assert what cannot be true if the pool is broken, so a slow machine makes
+//! them slower, never flaky.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use threadproof::pool::{JoinError, Pool, TaskError, ZeroWorkers};
+
+#[test]
+fn the_seed_program_five_tasks_on_four_workers() {
+    // 003 §1.2: Pool(4), five tasks; tasks 0-3 start at once, the fifth waits for a worker.
+    let pool = Pool::new(4);
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Barrier::new(5)); // four tasks and this thread
+    let handles: Vec<_> = (0..5)
+        .map(|i| {
+            let (running, most, gate) = (running.clone(), most.clone(), gate.clone());
+            pool.apply_async(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                if i < 4 {
+                    gate.wait();
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                i
+            })
+            .unwrap()
+        })
+        .collect();
+    gate.wait(); // only possible if four tasks run at once
+    pool.close();
+    pool.join().unwrap();
+    assert!(
+        most.load(Ordering::SeqCst) <= 4,
+        "more tasks than workers ran"
+    );
+    let got: Vec<_> = handles.into_iter().map(|h| h.get().unwrap()).collect();
+    assert_eq!(got, [0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn join_before_close_is_an_error_and_join_after_close_works_twice() {
+    let pool = Pool::new(2);
+    assert_eq!(pool.join(), Err(JoinError::NotClosed));
+    let h = pool.apply_async(|| "still open").unwrap();
+    pool.close();
+    assert_eq!(pool.join(), Ok(()));
+    assert_eq!(pool.join(), Ok(()));
+    assert_eq!(h.get(), Ok("still open"));
+}
+
+#[test]
+fn a_closed_pool_hands_the_task_back() {
+    let pool = Pool::new(1);
+    pool.close();
+    let refused = pool.apply_async(|| 41 + 1).unwrap_err();
+    assert_eq!(refused.to_string(), "submitting a task to a closed pool");
+    assert_eq!(refused.into_inner()(), 42);
+}
+
+#[test]
+fn zero_workers_is_an_error_value() {
+    assert_eq!(Pool::try_new(0).unwrap_err(), ZeroWorkers);
+}
+
+#[test]
+#[should_panic(expected = "a Pool needs at least 1 worker")]
+fn new_with_zero_workers_panics() {
+    let _ = Pool::new(0);
+}
+
+#[test]
+fn a_panicking_task_is_an_error_and_the_worker_lives_on() {
+    let pool = Pool::new(1); // one worker: the next task can only run on it
+    let bad = pool.apply_async(|| -> u32 { panic!("boom") }).unwrap();
+    let good = pool.apply_async(|| 5).unwrap();
+    assert_eq!(bad.get(), Err(TaskError::Panicked("boom".into())));
+    assert_eq!(good.get(), Ok(5));
+    pool.close();
+    assert_eq!(pool.join(), Ok(()));
+}
+
+#[test]
+fn get_timeout_times_out_then_hands_the_handle_back() {
+    let pool = Pool::new(1);
+    let release = Arc::new(Barrier::new(2));
+    let r = Arc::clone(&release);
+    let h = pool
+        .apply_async(move || {
+            r.wait();
+            9
+        })
+        .unwrap();
+    let start = Instant::now();
+    let h = h.get_timeout(Duration::from_millis(50)).unwrap_err();
+    assert!(
+        start.elapsed() >= Duration::from_millis(50),
+        "returned early"
+    );
+    assert!(!h.is_ready());
+    release.wait();
+    assert_eq!(h.get_timeout(Duration::from_secs(60)).unwrap(), Ok(9));
+}
+
+#[test]
+fn terminate_cancels_queued_tasks_and_lets_running_ones_finish() {
+    let pool = Pool::new(1);
+    let started = Arc::new(Barrier::new(2));
+    let release = Arc::new(Barrier::new(2));
+    let (s, r) = (started.clone(), release.clone());
+    let running = pool
+        .apply_async(move || {
+            s.wait();
+            r.wait();
+            "finished"
+        })
+        .unwrap();
+    started.wait(); // the only worker is busy: the next ones stay queued
+    let queued: Vec<_> = (0..3)
+        .map(|i| pool.apply_async(move || i).unwrap())
+        .collect();
+    pool.terminate();
+    release.wait();
+    pool.join().unwrap();
+    assert_eq!(running.get(), Ok("finished"));
+    for h in queued {
+        assert_eq!(h.get(), Err(TaskError::Terminated));
+    }
+}
+
+#[test]
+fn dropping_the_pool_runs_every_accepted_task() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    {
+        let pool = Pool::new(2);
+        for _ in 0..50 {
+            let ran = ran.clone();
+            pool.apply_async(move || {
+                thread::sleep(Duration::from_micros(100));
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        }
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 50);
+}
+
+#[test]
+fn map_keeps_input_order_and_reports_each_item() {
+    let pool = Pool::new(3);
+    let out = pool.map(
+        |x: u64| {
+            thread::sleep(Duration::from_micros((10 - x) * 100));
+            assert!(x != 4, "four");
+            x * 2
+        },
+        0..10,
+    );
+    for (x, r) in out.into_iter().enumerate() {
+        if x == 4 {
+            assert_eq!(r, Err(TaskError::Panicked("four".into())));
+        } else {
+            assert_eq!(r, Ok(x as u64 * 2));
+        }
+    }
+    pool.close();
+    assert_eq!(
+        pool.map(|x: u32| x, 0..2),
+        [Err(TaskError::Closed), Err(TaskError::Closed)]
+    );
+}
+
+#[test]
+fn a_bounded_queue_gives_back_pressure() {
+    let pool = Pool::with_capacity(1, 1).unwrap();
+    let release = Arc::new(Barrier::new(2));
+    let started = Arc::new(Barrier::new(2));
+    let (s, r) = (started.clone(), release.clone());
+    let first = pool
+        .apply_async(move || {
+            s.wait();
+            r.wait();
+        })
+        .unwrap();
+    started.wait();
+    let _second = pool.apply_async(|| ()).unwrap(); // fills the queue
+    let pool = Arc::new(pool);
+    let p = Arc::clone(&pool);
+    let third = thread::spawn(move || p.apply_async(|| 3).unwrap().get());
+    thread::sleep(Duration::from_millis(30));
+    assert!(!third.is_finished(), "the third submission did not block");
+    release.wait();
+    assert_eq!(third.join().unwrap(), Ok(3));
+    assert_eq!(first.get(), Ok(()));
+}
+
+/// Submits `kinds` (0 = value, 1 = panic) from 2 threads to a pool of `workers`, maybe
+/// terminates midway, and checks every task is accounted for exactly once.
+fn account(workers: usize, kinds: &[u8], terminate_at: Option<usize>) {
+    let pool = Arc::new(Pool::new(workers));
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let mut handles = Vec::new();
+    for (i, &kind) in kinds.iter().enumerate() {
+        if terminate_at == Some(i) {
+            pool.terminate();
+        }
+        let ran = ran.clone();
+        match pool.apply_async(move || {
+            ran.lock().unwrap().push(i);
+            if kind == 1 {
+                panic!("task {i}");
+            }
+            i
+        }) {
+            Ok(h) => handles.push((i, Some(h))),
+            Err(_refused) => handles.push((i, None)),
+        }
+    }
+    pool.close();
+    pool.join().unwrap();
+    let ran: HashSet<usize> = {
+        let ran = ran.lock().unwrap();
+        let set: HashSet<usize> = ran.iter().copied().collect();
+        assert_eq!(set.len(), ran.len(), "a task ran twice");
+        set
+    };
+    let (mut ok, mut panicked, mut cancelled, mut refused) = (0, 0, 0, 0);
+    for (i, h) in handles {
+        match h.map(|h| h.get()) {
+            Some(Ok(v)) => {
+                assert_eq!(v, i);
+                assert!(ran.contains(&i));
+                ok += 1;
+            }
+            Some(Err(TaskError::Panicked(m))) => {
+                assert_eq!(m, format!("task {i}"));
+                assert!(ran.contains(&i));
+                panicked += 1;
+            }
+            Some(Err(TaskError::Terminated)) => {
+                assert!(!ran.contains(&i), "a cancelled task ran");
+                cancelled += 1;
+            }
+            Some(Err(TaskError::Closed)) => unreachable!("apply_async never reports Closed"),
+            None => {
+                assert!(!ran.contains(&i), "a refused task ran");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(ok + panicked + cancelled + refused, kinds.len());
+    assert_eq!(ok + panicked, ran.len());
+    if terminate_at.is_none() {
+        assert_eq!(panicked, kinds.iter().filter(|&&k| k == 1).count());
+        assert_eq!(cancelled + refused, 0);
+    }
+}
+
+#[test]
+fn exact_accounting_with_panics_and_terminate() {
+    let kinds: Vec<u8> = (0..200).map(|i| u8::from(i % 7 == 3)).collect();
+    account(4, &kinds, None);
+    account(2, &kinds, Some(100));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn every_task_is_accounted_for_once(
+        workers in 1usize..5,
+        kinds in proptest::collection::vec(0u8..2, 0..40),
+        terminate in proptest::option::of(0usize..40),
+    ) {
+        account(workers, &kinds, terminate);
+    }
+}
