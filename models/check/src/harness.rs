@@ -498,6 +498,26 @@ pub fn slug(s: &str) -> String {
 }
 
 impl Model {
+    /// A model with the default plans: loom exhaustive, shuttle [`ShuttlePlan::DEFAULT`].
+    /// Override a plan with struct update syntax: `Model { loom: ..., ..Model::new(...) }`.
+    pub fn new(
+        pattern: &'static str,
+        variant: &'static str,
+        scenario: &'static str,
+        expect: Expect,
+        body: fn(),
+    ) -> Model {
+        Model {
+            pattern,
+            variant,
+            scenario,
+            expect,
+            body,
+            loom: LoomPlan::Exhaustive,
+            shuttle: ShuttlePlan::DEFAULT,
+        }
+    }
+
     /// Why this model does not run under `checker`, or `None` when it does.
     pub fn skip_reason(&self, checker: Checker) -> Option<&'static str> {
         match (checker, self.loom) {

@@ -6,7 +6,7 @@ use super::world::event::flawed::{CheckThenWaitEvent, FlagEvent};
 use super::world::sync::atomic::{AtomicBool, Ordering};
 use super::world::sync::thread;
 use super::world::sync::time::Duration;
-use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::harness::{Expect, Kind, Model};
 use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
@@ -101,15 +101,8 @@ fn timed_wait() {
 
 /// The event's models.
 pub fn models() -> Vec<Model> {
-    let model = |variant, scenario, expect, body| Model {
-        pattern: "event",
-        variant,
-        scenario,
-        expect,
-        body,
-        loom: LoomPlan::Exhaustive,
-        shuttle: ShuttlePlan::DEFAULT,
-    };
+    let model =
+        |variant, scenario, expect, body| Model::new("event", variant, scenario, expect, body);
     vec![
         model(
             "Event",

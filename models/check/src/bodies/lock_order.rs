@@ -127,15 +127,8 @@ fn waiter_table(n: usize) {
 
 /// The lock-order models.
 pub fn models() -> Vec<Model> {
-    let model = |variant, scenario, expect, body| Model {
-        pattern: "lock_order",
-        variant,
-        scenario,
-        expect,
-        body,
-        loom: LoomPlan::Exhaustive,
-        shuttle: ShuttlePlan::DEFAULT,
-    };
+    let model =
+        |variant, scenario, expect, body| Model::new("lock_order", variant, scenario, expect, body);
     let five = |m: Model| Model {
         loom: LoomPlan::Skip(
             "loom models at most 4 threads besides main; 3 philosophers run there",

@@ -169,13 +169,8 @@ fn model(
     loom: LoomPlan,
 ) -> Model {
     Model {
-        pattern: "pool",
-        variant,
-        scenario,
-        expect,
-        body,
         loom,
-        shuttle: ShuttlePlan::DEFAULT,
+        ..Model::new("pool", variant, scenario, expect, body)
     }
 }
 

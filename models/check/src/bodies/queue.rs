@@ -397,13 +397,8 @@ fn model(
     loom: LoomPlan,
 ) -> Model {
     Model {
-        pattern: "queue",
-        variant,
-        scenario,
-        expect,
-        body,
         loom,
-        shuttle: ShuttlePlan::DEFAULT,
+        ..Model::new("queue", variant, scenario, expect, body)
     }
 }
 

@@ -6,7 +6,7 @@ use super::world::semaphore::{BoundedSemaphore, OverRelease, Semaphore};
 use super::world::sync::atomic::{AtomicUsize, Ordering};
 use super::world::sync::thread;
 use super::world::sync::time::Duration;
-use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::harness::{Expect, Kind, LoomPlan, Model};
 use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
@@ -173,15 +173,8 @@ fn racing_releases<S: Bounded>() {
 
 /// The semaphores' models.
 pub fn models() -> Vec<Model> {
-    let model = |variant, scenario, expect, body| Model {
-        pattern: "semaphore",
-        variant,
-        scenario,
-        expect,
-        body,
-        loom: LoomPlan::Exhaustive,
-        shuttle: ShuttlePlan::DEFAULT,
-    };
+    let model =
+        |variant, scenario, expect, body| Model::new("semaphore", variant, scenario, expect, body);
     vec![
         Model {
             loom: LoomPlan::Bounded {

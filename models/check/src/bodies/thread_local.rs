@@ -7,7 +7,7 @@ use super::world::sync::{Arc, thread, thread_local};
 use super::world::thread_local::flawed::{SharedSlot, handle_request_leaky};
 use super::world::thread_local::school::{LOCAL_SCHOOL, process_thread};
 use super::world::thread_local::{Context, ThreadContext, handle_request};
-use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
+use crate::harness::{Expect, Kind, LoomPlan, Model};
 use crate::outcomes::{Label, Outcome, OutcomeTest};
 use crate::require;
 
@@ -142,14 +142,8 @@ fn worker_leaky() {
 
 /// The thread-local models.
 pub fn models() -> Vec<Model> {
-    let model = |variant, scenario, expect, body| Model {
-        pattern: "thread_local",
-        variant,
-        scenario,
-        expect,
-        body,
-        loom: LoomPlan::Exhaustive,
-        shuttle: ShuttlePlan::DEFAULT,
+    let model = |variant, scenario, expect, body| {
+        Model::new("thread_local", variant, scenario, expect, body)
     };
     vec![
         model(
