@@ -24,6 +24,7 @@
 //! | [`time`] | `std::time` | `Instant`, `Duration` |
 //! | [`note`] | nothing | a step in the pattern's words, for the checkers' traces |
 //! | [`cell`] | `std::cell` | `UnsafeCell` with loom's closure API: `with(\|ptr\| ..)`, `with_mut(\|ptr\| ..)` |
+//! | [`deque`] | `crossbeam::deque` | `Injector`, `Worker` (`new_fifo`, `new_lifo`, `push`, `pop`, `stealer`), `Stealer` (`steal`), `Steal`; `Injector::steal_batch_and_pop` |
 //!
 //! Two rules keep one source valid on all three backends:
 //!
@@ -127,5 +128,14 @@ pub mod cell {
             f(self.0.get())
         }
     }
+}
+
+/// Work-stealing deques (crossbeam-deque's). The model backend replaces them with a small
+/// `Mutex<VecDeque>` deque of the same surface built on the checker's `Mutex`: the checkers
+/// explore the protocol of the code *using* the deques (who pushes, who steals, who parks,
+/// who wakes whom), not crossbeam-deque's lock-free internals, which loom and shuttle cannot
+/// see. Those are crossbeam's own to verify.
+pub mod deque {
+    pub use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 }
 // ANCHOR_END: facade

@@ -13,12 +13,49 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use threadproof::pool::{JoinError, Pool, TaskError, ZeroWorkers};
+use threadproof::pool::{JoinError, Pool, Strategy, TaskError, ZeroWorkers};
 
-#[test]
-fn the_seed_program_five_tasks_on_four_workers() {
+/// A pool of `n` workers with `strategy`.
+fn pool(n: usize, strategy: Strategy) -> Pool {
+    Pool::with_strategy(n, strategy).unwrap()
+}
+
+/// Each test below that takes a `Strategy` runs once per strategy, as
+/// `central_queue::NAME` and `work_stealing::NAME`.
+macro_rules! for_each_strategy {
+    ($($name:ident),* $(,)?) => {
+        mod central_queue {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Strategy::CentralQueue);
+            })*
+        }
+        mod work_stealing {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Strategy::WorkStealing);
+            })*
+        }
+    };
+}
+
+for_each_strategy!(
+    the_seed_program_five_tasks_on_four_workers,
+    join_before_close_is_an_error_and_join_after_close_works_twice,
+    a_closed_pool_hands_the_task_back,
+    zero_workers_is_an_error_value,
+    a_panicking_task_is_an_error_and_the_worker_lives_on,
+    get_timeout_times_out_then_hands_the_handle_back,
+    terminate_cancels_queued_tasks_and_lets_running_ones_finish,
+    dropping_the_pool_runs_every_accepted_task,
+    map_keeps_input_order_and_reports_each_item,
+    exact_accounting_with_panics_and_terminate,
+    tasks_submitted_from_tasks_all_run,
+);
+
+fn the_seed_program_five_tasks_on_four_workers(strategy: Strategy) {
     // 003 §1.2: Pool(4), five tasks; tasks 0-3 start at once, the fifth waits for a worker.
-    let pool = Pool::new(4);
+    let pool = pool(4, strategy);
     let running = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
     let gate = Arc::new(Barrier::new(5)); // four tasks and this thread
@@ -48,9 +85,8 @@ fn the_seed_program_five_tasks_on_four_workers() {
     assert_eq!(got, [0, 1, 2, 3, 4]);
 }
 
-#[test]
-fn join_before_close_is_an_error_and_join_after_close_works_twice() {
-    let pool = Pool::new(2);
+fn join_before_close_is_an_error_and_join_after_close_works_twice(strategy: Strategy) {
+    let pool = pool(2, strategy);
     assert_eq!(pool.join(), Err(JoinError::NotClosed));
     let h = pool.apply_async(|| "still open").unwrap();
     pool.close();
@@ -59,18 +95,19 @@ fn join_before_close_is_an_error_and_join_after_close_works_twice() {
     assert_eq!(h.get(), Ok("still open"));
 }
 
-#[test]
-fn a_closed_pool_hands_the_task_back() {
-    let pool = Pool::new(1);
+fn a_closed_pool_hands_the_task_back(strategy: Strategy) {
+    let pool = pool(1, strategy);
     pool.close();
     let refused = pool.apply_async(|| 41 + 1).unwrap_err();
     assert_eq!(refused.to_string(), "submitting a task to a closed pool");
     assert_eq!(refused.into_inner()(), 42);
 }
 
-#[test]
-fn zero_workers_is_an_error_value() {
-    assert_eq!(Pool::try_new(0).unwrap_err(), ZeroWorkers);
+fn zero_workers_is_an_error_value(strategy: Strategy) {
+    assert_eq!(Pool::with_strategy(0, strategy).unwrap_err(), ZeroWorkers);
+    if strategy == Strategy::CentralQueue {
+        assert_eq!(Pool::try_new(0).unwrap_err(), ZeroWorkers);
+    }
 }
 
 #[test]
@@ -79,9 +116,8 @@ fn new_with_zero_workers_panics() {
     let _ = Pool::new(0);
 }
 
-#[test]
-fn a_panicking_task_is_an_error_and_the_worker_lives_on() {
-    let pool = Pool::new(1); // one worker: the next task can only run on it
+fn a_panicking_task_is_an_error_and_the_worker_lives_on(strategy: Strategy) {
+    let pool = pool(1, strategy); // one worker: the next task can only run on it
     let bad = pool.apply_async(|| -> u32 { panic!("boom") }).unwrap();
     let good = pool.apply_async(|| 5).unwrap();
     assert_eq!(bad.get(), Err(TaskError::Panicked("boom".into())));
@@ -90,9 +126,8 @@ fn a_panicking_task_is_an_error_and_the_worker_lives_on() {
     assert_eq!(pool.join(), Ok(()));
 }
 
-#[test]
-fn get_timeout_times_out_then_hands_the_handle_back() {
-    let pool = Pool::new(1);
+fn get_timeout_times_out_then_hands_the_handle_back(strategy: Strategy) {
+    let pool = pool(1, strategy);
     let release = Arc::new(Barrier::new(2));
     let r = Arc::clone(&release);
     let h = pool
@@ -112,9 +147,8 @@ fn get_timeout_times_out_then_hands_the_handle_back() {
     assert_eq!(h.get_timeout(Duration::from_secs(60)).unwrap(), Ok(9));
 }
 
-#[test]
-fn terminate_cancels_queued_tasks_and_lets_running_ones_finish() {
-    let pool = Pool::new(1);
+fn terminate_cancels_queued_tasks_and_lets_running_ones_finish(strategy: Strategy) {
+    let pool = pool(1, strategy);
     let started = Arc::new(Barrier::new(2));
     let release = Arc::new(Barrier::new(2));
     let (s, r) = (started.clone(), release.clone());
@@ -138,11 +172,10 @@ fn terminate_cancels_queued_tasks_and_lets_running_ones_finish() {
     }
 }
 
-#[test]
-fn dropping_the_pool_runs_every_accepted_task() {
+fn dropping_the_pool_runs_every_accepted_task(strategy: Strategy) {
     let ran = Arc::new(AtomicUsize::new(0));
     {
-        let pool = Pool::new(2);
+        let pool = pool(2, strategy);
         for _ in 0..50 {
             let ran = ran.clone();
             pool.apply_async(move || {
@@ -155,9 +188,8 @@ fn dropping_the_pool_runs_every_accepted_task() {
     assert_eq!(ran.load(Ordering::SeqCst), 50);
 }
 
-#[test]
-fn map_keeps_input_order_and_reports_each_item() {
-    let pool = Pool::new(3);
+fn map_keeps_input_order_and_reports_each_item(strategy: Strategy) {
+    let pool = pool(3, strategy);
     let out = pool.map(
         |x: u64| {
             thread::sleep(Duration::from_micros((10 - x) * 100));
@@ -206,8 +238,8 @@ fn a_bounded_queue_gives_back_pressure() {
 
 /// Submits `kinds` (0 = value, 1 = panic) from 2 threads to a pool of `workers`, maybe
 /// terminates midway, and checks every task is accounted for exactly once.
-fn account(workers: usize, kinds: &[u8], terminate_at: Option<usize>) {
-    let pool = Arc::new(Pool::new(workers));
+fn account(strategy: Strategy, workers: usize, kinds: &[u8], terminate_at: Option<usize>) {
+    let pool = Arc::new(pool(workers, strategy));
     let ran = Arc::new(Mutex::new(Vec::new()));
     let mut handles = Vec::new();
     for (i, &kind) in kinds.iter().enumerate() {
@@ -266,11 +298,10 @@ fn account(workers: usize, kinds: &[u8], terminate_at: Option<usize>) {
     }
 }
 
-#[test]
-fn exact_accounting_with_panics_and_terminate() {
+fn exact_accounting_with_panics_and_terminate(strategy: Strategy) {
     let kinds: Vec<u8> = (0..200).map(|i| u8::from(i % 7 == 3)).collect();
-    account(4, &kinds, None);
-    account(2, &kinds, Some(100));
+    account(strategy, 4, &kinds, None);
+    account(strategy, 2, &kinds, Some(100));
 }
 
 proptest! {
@@ -280,7 +311,98 @@ proptest! {
         workers in 1usize..5,
         kinds in proptest::collection::vec(0u8..2, 0..40),
         terminate in proptest::option::of(0usize..40),
+        stealing in any::<bool>(),
     ) {
-        account(workers, &kinds, terminate);
+        let strategy = if stealing { Strategy::WorkStealing } else { Strategy::CentralQueue };
+        account(strategy, workers, &kinds, terminate);
     }
+}
+
+/// A task fans out `children` tasks to its own pool, which wait on nothing; the parent
+/// collects their results. Every child runs exactly once; with work stealing they go to the
+/// parent's own deque.
+fn tasks_submitted_from_tasks_all_run(strategy: Strategy) {
+    let pool = Arc::new(pool(3, strategy));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let parents: Vec<_> = (0..4u64)
+        .map(|p| {
+            let (inner, ran) = (Arc::clone(&pool), Arc::clone(&ran));
+            pool.apply_async(move || {
+                let children: Vec<_> = (0..25u64)
+                    .map(|c| {
+                        let ran = Arc::clone(&ran);
+                        inner
+                            .apply_async(move || {
+                                ran.fetch_add(1, Ordering::SeqCst);
+                                p * 100 + c
+                            })
+                            .unwrap()
+                    })
+                    .collect();
+                children.len()
+            })
+            .unwrap()
+        })
+        .collect();
+    for parent in parents {
+        assert_eq!(parent.get(), Ok(25));
+    }
+    pool.close();
+    pool.join().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 100);
+}
+
+/// Work stealing proper: a task pushes 20 children to its own worker's deque and then blocks
+/// until all of them have run. Only the other workers can run them, by stealing from that
+/// deque; without stealing this test hangs (bounded by the 60 s deadline, then fails).
+#[test]
+fn idle_workers_steal_the_queued_tasks_of_a_blocked_worker() {
+    let pool = Arc::new(pool(3, Strategy::WorkStealing));
+    let done = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
+    let stolen_by = Arc::new(Mutex::new(HashSet::new()));
+    let (inner, d, s) = (Arc::clone(&pool), Arc::clone(&done), Arc::clone(&stolen_by));
+    let parent = pool
+        .apply_async(move || {
+            let parent_thread = thread::current().id();
+            for _ in 0..20 {
+                let (d, s) = (Arc::clone(&d), Arc::clone(&s));
+                inner
+                    .apply_async(move || {
+                        s.lock().unwrap().insert(thread::current().id());
+                        *d.0.lock().unwrap() += 1;
+                        d.1.notify_all();
+                    })
+                    .unwrap();
+            }
+            // Block this worker until its children are done: only thieves can do them.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut n = d.0.lock().unwrap();
+            while *n < 20 && Instant::now() < deadline {
+                n = d.1.wait_timeout(n, Duration::from_millis(100)).unwrap().0;
+            }
+            (*n, parent_thread)
+        })
+        .unwrap();
+    let (finished, parent_thread) = parent.get().unwrap();
+    assert_eq!(finished, 20, "the blocked worker's tasks were not stolen");
+    let thieves = stolen_by.lock().unwrap();
+    assert!(!thieves.contains(&parent_thread));
+    assert!(!thieves.is_empty());
+    drop(thieves);
+    assert_eq!(*done.0.lock().unwrap(), 20);
+}
+
+/// With work stealing, `with_capacity` is central-only; a pool's strategy is what was asked.
+#[test]
+fn the_strategy_is_the_one_asked_for() {
+    assert_eq!(Pool::new(1).strategy(), Strategy::CentralQueue);
+    assert_eq!(
+        pool(1, Strategy::WorkStealing).strategy(),
+        Strategy::WorkStealing
+    );
+    let debug = format!("{:?}", pool(2, Strategy::WorkStealing));
+    assert!(
+        debug.contains("WorkStealing") && debug.contains("closed: false"),
+        "{debug}"
+    );
 }

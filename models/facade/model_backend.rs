@@ -316,6 +316,191 @@ pub mod cell {
     pub use crate::checker::cell::UnsafeCell;
 }
 
+/// Work-stealing deques with crossbeam-deque's surface, for the model checkers: each deque is
+/// a `VecDeque` behind the checker's [`Mutex`](super::Mutex), so every push, pop and steal is
+/// a scheduling point the checker can interleave. This is **not** crossbeam-deque: its
+/// lock-free internals are invisible to loom and shuttle. What the models check is the
+/// protocol of the code that uses the deques (pushing, stealing, parking, waking, shutdown).
+/// Differences: a steal here never returns `Retry` (the lock makes every steal decisive), and
+/// `steal_batch_and_pop` moves half of what is there, at most 4, where crossbeam picks its own
+/// batch size.
+pub mod deque {
+    use std::collections::VecDeque;
+    // std's Arc on purpose: a checker's Arc must not be dropped while a deadlocked model
+    // unwinds (see the module docs), and sharing the deque needs no modelled refcount.
+    use std::sync::Arc;
+
+    use super::Mutex;
+
+    /// The outcome of a steal.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum Steal<T> {
+        /// There was nothing to steal.
+        Empty,
+        /// One item, stolen.
+        Success(T),
+        /// Lost a race; try again (never returned by this model).
+        Retry,
+    }
+
+    /// The shared FIFO every thread may push to and steal from.
+    #[derive(Debug)]
+    pub struct Injector<T> {
+        queue: Mutex<VecDeque<T>>,
+    }
+
+    impl<T> Default for Injector<T> {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl<T> Injector<T> {
+        /// An empty injector.
+        pub fn new() -> Self {
+            Injector {
+                queue: Mutex::new(VecDeque::new()),
+            }
+        }
+
+        /// Pushes at the back.
+        #[track_caller]
+        pub fn push(&self, item: T) {
+            self.queue.lock().push_back(item);
+        }
+
+        /// Steals from the front.
+        #[track_caller]
+        pub fn steal(&self) -> Steal<T> {
+            self.queue
+                .lock()
+                .pop_front()
+                .map_or(Steal::Empty, Steal::Success)
+        }
+
+        /// Steals a batch: moves some items into `dest` and returns one more.
+        #[track_caller]
+        pub fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
+            let mut queue = self.queue.lock();
+            let Some(first) = queue.pop_front() else {
+                return Steal::Empty;
+            };
+            let more = (queue.len() / 2).min(4);
+            if more > 0 {
+                let mut dest = dest.queue.lock();
+                for item in queue.drain(..more) {
+                    dest.push_back(item);
+                }
+            }
+            Steal::Success(first)
+        }
+
+        /// True when empty.
+        #[track_caller]
+        pub fn is_empty(&self) -> bool {
+            self.queue.lock().is_empty()
+        }
+
+        /// The number of items.
+        #[track_caller]
+        pub fn len(&self) -> usize {
+            self.queue.lock().len()
+        }
+    }
+
+    /// A worker's own deque: only its owner pushes and pops; [`Stealer`]s take from the front.
+    #[derive(Debug)]
+    pub struct Worker<T> {
+        queue: Arc<Mutex<VecDeque<T>>>,
+        lifo: bool,
+    }
+
+    impl<T> Worker<T> {
+        /// A deque whose owner pops the oldest item first.
+        pub fn new_fifo() -> Self {
+            Worker {
+                queue: Arc::new(Mutex::new(VecDeque::new())),
+                lifo: false,
+            }
+        }
+
+        /// A deque whose owner pops the newest item first.
+        pub fn new_lifo() -> Self {
+            Worker {
+                lifo: true,
+                ..Self::new_fifo()
+            }
+        }
+
+        /// Pushes at the back.
+        #[track_caller]
+        pub fn push(&self, item: T) {
+            self.queue.lock().push_back(item);
+        }
+
+        /// Pops the owner's end.
+        #[track_caller]
+        pub fn pop(&self) -> Option<T> {
+            let mut queue = self.queue.lock();
+            if self.lifo {
+                queue.pop_back()
+            } else {
+                queue.pop_front()
+            }
+        }
+
+        /// A handle for other threads to steal with.
+        pub fn stealer(&self) -> Stealer<T> {
+            Stealer {
+                queue: Arc::clone(&self.queue),
+            }
+        }
+
+        /// True when empty.
+        #[track_caller]
+        pub fn is_empty(&self) -> bool {
+            self.queue.lock().is_empty()
+        }
+
+        /// The number of items.
+        #[track_caller]
+        pub fn len(&self) -> usize {
+            self.queue.lock().len()
+        }
+    }
+
+    /// Steals from the front of one [`Worker`]'s deque.
+    #[derive(Debug)]
+    pub struct Stealer<T> {
+        queue: Arc<Mutex<VecDeque<T>>>,
+    }
+
+    impl<T> Clone for Stealer<T> {
+        fn clone(&self) -> Self {
+            Stealer {
+                queue: Arc::clone(&self.queue),
+            }
+        }
+    }
+
+    impl<T> Stealer<T> {
+        /// Steals the oldest item.
+        #[track_caller]
+        pub fn steal(&self) -> Steal<T> {
+            self.queue
+                .lock()
+                .pop_front()
+                .map_or(Steal::Empty, Steal::Success)
+        }
+
+        /// True when empty.
+        #[track_caller]
+        pub fn is_empty(&self) -> bool {
+            self.queue.lock().is_empty()
+        }
+    }
+}
+
 /// Time: std's. The checkers do not model a clock; see the module docs on timed waits.
 pub mod time {
     pub use std::time::{Duration, Instant};

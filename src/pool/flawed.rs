@@ -5,7 +5,9 @@ use crate::sync::cell::UnsafeCell;
 use crate::sync::thread::JoinHandle;
 use crate::sync::{Mutex, hint, note};
 
-use super::central::{Shared, TaskHandle, spawn_workers, submit};
+use super::central::{Shared, spawn_workers};
+use super::job::{TaskHandle, submit};
+use super::stealing::{self, Wake};
 use super::{Refused, ResultSlot};
 
 // ANCHOR: unclosed_join
@@ -37,7 +39,7 @@ impl UnclosedJoinPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        submit(self.shared, f)
+        submit(|job| self.shared.push(job), f)
     }
 
     /// As [`Pool::close`](super::Pool::close).
@@ -95,3 +97,69 @@ impl<R> ResultSlot<R> for RelaxedSlot<R> {
     }
 }
 // ANCHOR_END: relaxed_slot
+
+// ANCHOR: lost_wakeup
+/// **Do not copy.** A work-stealing pool whose idle worker, having found no work, takes the
+/// lock and goes to sleep **without looking again under the lock**. A task pushed between the
+/// worker's last look and its `sleeping += 1` finds nobody sleeping, so nobody is notified;
+/// the worker sleeps next to a task that only it could run (**lost wakeup**: the caller
+/// waiting for that task's result waits forever, a deadlock). The reference
+/// [`park`](super::stealing) looks again under the lock that every push takes.
+///
+/// (Its shared state is leaked, as [`UnclosedJoinPool`]'s is.)
+pub struct LostWakeupPool {
+    shared: &'static stealing::Shared,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// The flawed park: no second look under the lock.
+fn park_without_recheck(shared: &stealing::Shared, me: usize) -> Wake {
+    let mut state = shared.state.lock();
+    if state.closed {
+        // Nothing is pushed after close: what is left can be taken without racing a push.
+        drop(state);
+        return shared.take(me).map_or(Wake::Exit, Wake::Work);
+    }
+    // BUG: a push since this worker's last (unlocked) look saw `sleeping == 0` and notified
+    // nobody; this wait has no one to end it.
+    state.sleeping += 1;
+    note(|| format!("worker {me}: found no work earlier, sleeping without looking again"));
+    shared.wake.wait(&mut state);
+    state.sleeping -= 1;
+    Wake::Look
+}
+
+impl LostWakeupPool {
+    /// A pool of `n` workers.
+    pub fn new(n: usize) -> Self {
+        let (shared, deques) = stealing::Shared::new(n);
+        let shared: &'static stealing::Shared = Box::leak(Box::new(shared));
+        LostWakeupPool {
+            shared,
+            workers: Mutex::new(stealing::spawn_workers(
+                shared,
+                deques,
+                park_without_recheck,
+            )),
+        }
+    }
+
+    /// As [`Pool::apply_async`](super::Pool::apply_async).
+    pub fn apply_async<F, R>(&self, f: F) -> Result<TaskHandle<R>, Refused<F>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        submit(|job| self.shared.push(job), f)
+    }
+
+    /// As [`Pool::close`](super::Pool::close) followed by [`Pool::join`](super::Pool::join).
+    pub fn close_and_join(&self) {
+        self.shared.close();
+        let workers: Vec<_> = self.workers.lock().drain(..).collect();
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+}
+// ANCHOR_END: lost_wakeup
