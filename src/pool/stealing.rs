@@ -106,7 +106,9 @@ impl Shared {
         if let Some(job) = job {
             self.injector.push(job);
         }
-        if state.sleeping > 0 {
+        let sleeping = state.sleeping;
+        note(|| format!("push: task queued, {sleeping} worker(s) sleeping"));
+        if sleeping > 0 {
             self.wake.notify_one();
         }
         Ok(())
@@ -143,6 +145,7 @@ impl Shared {
                 }
                 // Empty everywhere, and no steal lost a race: there is no job right now.
                 if !retry {
+                    note(|| format!("worker {me}: no work anywhere"));
                     return None;
                 }
             }
