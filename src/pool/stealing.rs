@@ -153,6 +153,12 @@ impl Shared {
     }
     // ANCHOR_END: take
 
+    /// True when some deque holds a job. Under the state lock (no push in flight) the answer
+    /// is exact; outside it, a hint.
+    fn has_work(&self) -> bool {
+        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
     /// Any job from any deque, for a thread that is not a worker (terminate).
     fn steal_any(&self) -> Option<Box<dyn Job>> {
         loop {
@@ -197,21 +203,22 @@ impl Shared {
 // ANCHOR: park
 /// The reference way to go idle: under the state lock, **look for work again** (a job pushed
 /// since the worker last looked is either visible now, or its pusher will see this worker in
-/// `sleeping` and notify), exit if closed, else count itself as sleeping and wait.
+/// `sleeping` and notify), exit if closed, else count itself as sleeping and wait. The second
+/// look only asks whether any deque holds a job (cheap, so the lock every push needs is held
+/// briefly); the worker takes it after releasing the lock.
 pub(super) fn park(shared: &Shared, me: usize) -> Wake {
     let mut state = shared.state.lock();
-    loop {
-        if let Some(job) = shared.take(me) {
-            return Wake::Work(job);
-        }
-        if state.closed {
-            return Wake::Exit;
-        }
-        state.sleeping += 1;
-        note(|| format!("worker {me}: no work, sleeping"));
-        shared.wake.wait(&mut state);
-        state.sleeping -= 1;
+    if shared.has_work() {
+        return Wake::Look;
     }
+    if state.closed {
+        return Wake::Exit;
+    }
+    state.sleeping += 1;
+    note(|| format!("worker {me}: no work, sleeping"));
+    shared.wake.wait(&mut state);
+    state.sleeping -= 1;
+    Wake::Look
 }
 // ANCHOR_END: park
 
