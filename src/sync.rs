@@ -24,6 +24,7 @@
 //! | [`time`] | `std::time` | `Instant`, `Duration` |
 //! | [`note`] | nothing | a step in the pattern's words, for the checkers' traces |
 //! | [`cell`] | `std::cell` | `UnsafeCell` with loom's closure API: `with(\|ptr\| ..)`, `with_mut(\|ptr\| ..)` |
+//! | [`tuning`] | constants | `IDLE_LOOKS`: how often an idle worker looks for work before it parks |
 //! | [`deque`] | `crossbeam::deque` | `Injector`, `Worker` (`new_fifo`, `new_lifo`, `push`, `pop`, `stealer`), `Stealer` (`steal`), `Steal`; `Injector::steal_batch_and_pop` |
 //!
 //! Two rules keep one source valid on all three backends:
@@ -128,6 +129,16 @@ pub mod cell {
             f(self.0.get())
         }
     }
+}
+
+/// Performance knobs whose value the models shrink, because each step of a spin is a
+/// scheduling point for loom. Correctness must hold for any value `>= 1`.
+pub mod tuning {
+    /// How many times an idle work-stealing worker looks for work (yielding between looks)
+    /// before it parks. Parking and waking cost a futex call each; a worker that parks after
+    /// every empty task pays them per task. The models use 1: spinning only repeats the
+    /// unlocked look the models already interleave with every push.
+    pub const IDLE_LOOKS: u32 = 64;
 }
 
 /// Work-stealing deques (crossbeam-deque's). The model backend replaces them with a small

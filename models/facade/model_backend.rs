@@ -316,6 +316,13 @@ pub mod cell {
     pub use crate::checker::cell::UnsafeCell;
 }
 
+/// Performance knobs, shrunk for the checkers (see the library's `sync::tuning`).
+pub mod tuning {
+    /// One look, then park: each further look would be more scheduling points to explore,
+    /// and only repeats the unlocked look already interleaved with every push.
+    pub const IDLE_LOOKS: u32 = 1;
+}
+
 /// Work-stealing deques with crossbeam-deque's surface, for the model checkers: each deque is
 /// a `VecDeque` behind the checker's [`Mutex`](super::Mutex), so every push, pop and steal is
 /// a scheduling point the checker can interleave. This is **not** crossbeam-deque: its

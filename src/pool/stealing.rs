@@ -16,6 +16,7 @@ use std::ops::Deref;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::deque::{Injector, Steal, Stealer, Worker};
 use crate::sync::thread::{self, JoinHandle};
+use crate::sync::tuning::IDLE_LOOKS;
 use crate::sync::{Condvar, Mutex, note, thread_local};
 
 use super::job::Job;
@@ -237,15 +238,23 @@ where
             thread::spawn(move || {
                 let pool = shared.id();
                 LOCAL.with(|local| *local.borrow_mut() = Some(Local { pool, deque }));
+                let mut looks = 0;
                 loop {
                     let job = match shared.take(me) {
                         Some(job) => job,
+                        // Idle: look a few more times before paying for a park and a wakeup.
+                        None if looks + 1 < IDLE_LOOKS => {
+                            looks += 1;
+                            thread::yield_now();
+                            continue;
+                        }
                         None => match park(&shared, me) {
                             Wake::Work(job) => job,
                             Wake::Look => continue,
                             Wake::Exit => break,
                         },
                     };
+                    looks = 0;
                     if shared.terminated.load(Ordering::SeqCst) {
                         job.cancel();
                     } else {
