@@ -123,9 +123,11 @@ fn park_without_recheck(shared: &stealing::Shared, me: usize) -> Wake {
     // BUG: a push since this worker's last (unlocked) look saw `sleeping == 0` and notified
     // nobody; this wait has no one to end it.
     state.sleeping += 1;
+    shared.sleeping_hint.store(state.sleeping, Ordering::SeqCst);
     note(|| format!("worker {me}: found no work earlier, sleeping without looking again"));
     shared.wake.wait(&mut state);
     state.sleeping -= 1;
+    shared.sleeping_hint.store(state.sleeping, Ordering::SeqCst);
     Wake::Look
 }
 

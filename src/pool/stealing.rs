@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::ops::Deref;
 
-use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::deque::{Injector, Steal, Stealer, Worker};
 use crate::sync::thread::{self, JoinHandle};
 use crate::sync::tuning::IDLE_LOOKS;
@@ -39,6 +39,10 @@ pub(super) struct Shared {
     pub(super) state: Mutex<State>,
     pub(super) wake: Condvar,
     terminated: AtomicBool,
+    /// Copies of `state.closed` and `state.sleeping`, written only under the lock, read
+    /// without it by a worker's local push, where they are hints (see [`Shared::push`]).
+    closed_hint: AtomicBool,
+    pub(super) sleeping_hint: AtomicUsize,
 }
 
 /// The worker a thread is, if it is one: its pool (by address) and its deque.
@@ -78,6 +82,8 @@ impl Shared {
             }),
             wake: Condvar::new(),
             terminated: AtomicBool::new(false),
+            closed_hint: AtomicBool::new(false),
+            sleeping_hint: AtomicUsize::new(0),
         };
         (shared, deques)
     }
@@ -87,26 +93,40 @@ impl Shared {
     }
 
     // ANCHOR: push
-    /// Accepts a job, or hands it back if the pool is closed. On one of this pool's workers
-    /// (a task submitting a task) it goes to that worker's deque, elsewhere to the injector.
-    /// The push happens **under the state lock**, so an idle worker either sees the job when
-    /// it looks again under that lock, or is already counted in `sleeping` and gets notified.
+    /// Accepts a job, or hands it back if the pool is closed.
+    ///
+    /// From outside the pool, the job goes to the injector **under the state lock**, so an
+    /// idle worker either sees it when it looks again under that lock, or is already counted
+    /// in `sleeping` and gets notified; and no job lands after `close`, whose workers may be
+    /// gone.
+    ///
+    /// From one of this pool's own workers (a task submitting a task), it goes to that
+    /// worker's deque **without the lock**: that worker is running, so it is neither asleep
+    /// nor gone, and it looks in its own deque before it may park or exit, so the job runs
+    /// even if nobody else ever wakes. Waking a sleeper here only lets it steal: a hint read
+    /// without the lock is enough. (A local push racing `close` may be accepted; it still
+    /// runs.)
     pub(super) fn push(&self, job: Box<dyn Job>) -> Result<(), Box<dyn Job>> {
-        let state = self.state.lock();
-        if state.closed {
-            return Err(job);
-        }
         let pool = self.id();
         let job = LOCAL.with(|local| match &*local.borrow() {
-            Some(local) if local.pool == pool => {
+            Some(local) if local.pool == pool && !self.closed_hint.load(Ordering::SeqCst) => {
                 local.deque.push(job);
                 None
             }
             _ => Some(job),
         });
-        if let Some(job) = job {
-            self.injector.push(job);
+        let Some(job) = job else {
+            if self.sleeping_hint.load(Ordering::SeqCst) > 0 {
+                let _state = self.state.lock();
+                self.wake.notify_one();
+            }
+            return Ok(());
+        };
+        let state = self.state.lock();
+        if state.closed {
+            return Err(job);
         }
+        self.injector.push(job);
         let sleeping = state.sleeping;
         note(|| format!("push: task queued, {sleeping} worker(s) sleeping"));
         if sleeping > 0 {
@@ -181,7 +201,10 @@ impl Shared {
 
     /// No more tasks; wakes every sleeping worker so it can drain and exit.
     pub(super) fn close(&self) {
-        self.state.lock().closed = true;
+        let mut state = self.state.lock();
+        state.closed = true;
+        self.closed_hint.store(true, Ordering::SeqCst);
+        drop(state);
         self.wake.notify_all();
     }
 
@@ -216,9 +239,11 @@ pub(super) fn park(shared: &Shared, me: usize) -> Wake {
         return Wake::Exit;
     }
     state.sleeping += 1;
+    shared.sleeping_hint.store(state.sleeping, Ordering::SeqCst);
     note(|| format!("worker {me}: no work, sleeping"));
     shared.wake.wait(&mut state);
     state.sleeping -= 1;
+    shared.sleeping_hint.store(state.sleeping, Ordering::SeqCst);
     Wake::Look
 }
 // ANCHOR_END: park

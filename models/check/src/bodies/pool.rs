@@ -292,7 +292,7 @@ pub fn models() -> Vec<Model> {
               locks plus the state lock: beyond exhaustive search; a stranded task needs one \
               push between a worker's look and its sleep, a worker exiting early needs close \
               between its look and its exit, a steal racing the owner's pop one more: 3 \
-              preemptions cover these (up to 126,000 schedules, 20 s unoptimized)",
+              preemptions cover these (up to 146,000 schedules, 25 s unoptimized)",
     };
     let mut models = Vec::new();
     for (strategy, variant, two) in [
