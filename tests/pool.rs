@@ -51,6 +51,7 @@ for_each_strategy!(
     map_keeps_input_order_and_reports_each_item,
     exact_accounting_with_panics_and_terminate,
     tasks_submitted_from_tasks_all_run,
+    the_last_reference_dropped_in_a_task_does_not_hang,
 );
 
 fn the_seed_program_five_tasks_on_four_workers(strategy: Strategy) {
@@ -404,5 +405,32 @@ fn the_strategy_is_the_one_asked_for() {
     assert!(
         debug.contains("WorkStealing") && debug.contains("closed: false"),
         "{debug}"
+    );
+}
+
+/// A task holds the last `Arc<Pool>`: the pool's drop runs on one of its own workers, which
+/// cannot join itself. `join` skips the calling thread, so the drop closes the pool and joins
+/// the other worker instead of hanging; the queued task still runs.
+fn the_last_reference_dropped_in_a_task_does_not_hang(strategy: Strategy) {
+    let pool = Arc::new(pool(2, strategy));
+    let release = Arc::new(Barrier::new(2));
+    let (mine, r) = (Arc::clone(&pool), Arc::clone(&release));
+    let first = pool
+        .apply_async(move || {
+            r.wait();
+            drop(mine); // the last reference: Pool::drop runs here, on a worker
+            "dropped inside"
+        })
+        .unwrap();
+    let second = pool.apply_async(|| "queued").unwrap();
+    drop(pool);
+    release.wait();
+    assert_eq!(
+        first.get_timeout(Duration::from_secs(60)).unwrap(),
+        Ok("dropped inside")
+    );
+    assert_eq!(
+        second.get_timeout(Duration::from_secs(60)).unwrap(),
+        Ok("queued")
     );
 }

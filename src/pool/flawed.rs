@@ -103,8 +103,9 @@ impl<R> ResultSlot<R> for RelaxedSlot<R> {
 /// lock and goes to sleep **without looking again under the lock**. A task pushed between the
 /// worker's last look and its `sleeping += 1` finds nobody sleeping, so nobody is notified;
 /// the worker sleeps next to a task that only it could run (**lost wakeup**: the caller
-/// waiting for that task's result waits forever, a deadlock). The reference
-/// [`park`](super::stealing) looks again under the lock that every push takes.
+/// waiting for that task's result waits forever, a deadlock). The reference worker of
+/// [`Strategy::WorkStealing`](super::Strategy::WorkStealing) looks again under the lock that
+/// every push takes.
 ///
 /// (Its shared state is leaked, as [`UnclosedJoinPool`]'s is.)
 pub struct LostWakeupPool {
