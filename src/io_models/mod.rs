@@ -32,6 +32,7 @@
 //! | [`Model::MioEdge`] | `mio_edge.rs` | `epoll_wait` (mio), edge-triggered | `read` until `WouldBlock` |
 //! | [`Model::EventLoop`] | `event_loop.rs` | a task queue fed by a poller thread | handlers on one thread |
 //! | [`Model::Tokio`] | `tokio_server.rs` | tokio's reactor (epoll) | `read().await` |
+//! | [`Model::IoUring`] | `io_uring_server.rs` | the kernel (a receive submitted in advance) | the kernel, before the completion |
 //! | [`Model::ProcessPerConnection`] | `process_per_conn.rs` | `read` (one process per client) | `read` |
 //!
 //! Flawed, kept as a positive control (do not copy): [`flawed::MioEdgeReadOnce`], edge-triggered
@@ -39,8 +40,7 @@
 //!
 //! Also: [`signal_driven`], a documented `SIGIO` demonstration (not a server);
 //! [`io_uring::availability`], which asks the kernel whether io_uring may be used here; and
-//! [`io_uring::completion_echo`], a one-message completion-based demonstration (a
-//! completion-based server is not written yet).
+//! [`io_uring::completion_echo`], a one-message completion-based demonstration.
 //!
 //! Linux only (epoll, `getrusage`).
 
@@ -51,6 +51,7 @@ mod epoll_level;
 mod event_loop;
 pub mod flawed;
 pub mod io_uring;
+mod io_uring_server;
 pub mod load;
 mod mio_edge;
 pub mod process_per_conn;
@@ -134,6 +135,9 @@ pub enum Model {
     EventLoop,
     /// tokio, current-thread runtime: one task per connection.
     Tokio,
+    /// Completion-based: io_uring, one thread; the kernel waits *and* copies, then reports.
+    /// [`Model::start`] fails with a clear error where io_uring is unavailable.
+    IoUring,
     /// Blocking sockets, one worker process per connection (the current executable re-run).
     /// Not in [`Model::ALL`]: the host binary must call
     /// [`process_per_conn::run_if_worker`] first thing in `main`.
@@ -143,13 +147,14 @@ pub enum Model {
 impl Model {
     /// Every reference model that runs inside any binary, in the order of the book's table
     /// (all but [`Model::ProcessPerConnection`]).
-    pub const ALL: [Model; 6] = [
+    pub const ALL: [Model; 7] = [
         Model::ThreadPerConnection,
         Model::BusyPoll,
         Model::EpollLevel,
         Model::MioEdge,
         Model::EventLoop,
         Model::Tokio,
+        Model::IoUring,
     ];
 
     /// A short name for tests, benches and the book.
@@ -161,6 +166,7 @@ impl Model {
             Model::MioEdge => "mio-edge",
             Model::EventLoop => "event-loop",
             Model::Tokio => "tokio",
+            Model::IoUring => "io-uring",
             Model::ProcessPerConnection => "process-per-connection",
         }
     }
@@ -176,6 +182,7 @@ impl Model {
             Model::MioEdge => mio_edge::start(config, mio_edge::ReadPolicy::Drain),
             Model::EventLoop => event_loop::start(config),
             Model::Tokio => tokio_server::start(config),
+            Model::IoUring => io_uring_server::start(config),
             Model::ProcessPerConnection => process_per_conn::start(config),
         }
     }
