@@ -174,8 +174,8 @@ impl Drop for Mapping {
     }
 }
 
-/// A minimal io_uring: queue submissions, tell the kernel, reap completions. One thread uses
-/// it at a time (the server moves it into its thread once).
+/// A minimal io_uring: queue submissions, tell the kernel, reap completions. Used by the
+/// thread that created it.
 pub(super) struct Ring {
     fd: OwnedFd,
     params: Params,
@@ -183,10 +183,6 @@ pub(super) struct Ring {
     cq: Mapping,
     sqes: Mapping,
 }
-
-// SAFETY: the ring is its descriptor and three private mappings; nothing in it is tied to the
-// thread that created it, and `&mut`/ownership keeps it to one thread at a time.
-unsafe impl Send for Ring {}
 
 impl Ring {
     /// A ring of `entries` submission slots; `cq_entries` completion slots if given (else the

@@ -94,10 +94,59 @@ fn unavailable(e: io::Error) -> io::Error {
 }
 
 pub(super) fn start(config: Config) -> io::Result<Server> {
+    let listener = loopback_listener()?; // blocking: the ring does the waiting
+    let addr = listener.local_addr()?;
+    // SAFETY: plain syscall; the returned descriptor is owned from here on.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor nobody else owns.
+    let waker = Arc::new(unsafe { OwnedFd::from_raw_fd(fd) });
+    let loop_waker = Arc::clone(&waker);
+    // The ring is created on the thread that uses it (the kernel ties a ring's work to the
+    // tasks that use it); the thread reports whether that worked before serving.
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let thread = thread::Builder::new()
+        .name("io-uring".into())
+        .spawn(move || {
+            let ring = match setup_ring(&config) {
+                Ok(ring) => ring,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return Ok(());
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            Uring::new(ring, listener, loop_waker, config).run()
+        })?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            return Err(e);
+        }
+        Err(_) => {
+            let _ = thread.join();
+            return Err(io::Error::other(
+                "io-uring: the server thread died at start",
+            ));
+        }
+    }
+    let stop = Box::new(move || {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: writes 8 bytes from a live buffer to an open eventfd.
+        unsafe { libc::write(waker.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+    });
+    Ok(Server::new("io-uring", addr, stop, thread))
+}
+
+/// A ring with every operation the server uses, or the reason io_uring is unavailable.
+fn setup_ring(config: &Config) -> io::Result<Ring> {
     // Each connection has at most three operations in flight (receive, its timeout, send):
     // size the completion queue so it does not overflow (the kernel would keep the excess,
-    // NODROP, but make submissions wait until we reap).
-    // (The kernel wants at least as many completion slots as submission slots.)
+    // NODROP, but make submissions wait until we reap). The kernel wants at least as many
+    // completion slots as submission slots.
     let cq_entries =
         (config.max_connections.saturating_mul(4)).clamp(2 * SQ_ENTRIES as usize, 65_536) as u32;
     let ring = Ring::new(SQ_ENTRIES, Some(cq_entries)).map_err(unavailable)?;
@@ -111,25 +160,7 @@ pub(super) fn start(config: Config) -> io::Result<Server> {
         OP_ASYNC_CANCEL,
     ])
     .map_err(unavailable)?;
-    let listener = loopback_listener()?; // blocking: the ring does the waiting
-    let addr = listener.local_addr()?;
-    // SAFETY: plain syscall; the returned descriptor is owned from here on.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor nobody else owns.
-    let waker = Arc::new(unsafe { OwnedFd::from_raw_fd(fd) });
-    let loop_waker = Arc::clone(&waker);
-    let thread = thread::Builder::new()
-        .name("io-uring".into())
-        .spawn(move || Uring::new(ring, listener, loop_waker, config).run())?;
-    let stop = Box::new(move || {
-        let one = 1u64.to_ne_bytes();
-        // SAFETY: writes 8 bytes from a live buffer to an open eventfd.
-        unsafe { libc::write(waker.as_raw_fd(), one.as_ptr().cast(), one.len()) };
-    });
-    Ok(Server::new("io-uring", addr, stop, thread))
+    Ok(ring)
 }
 
 // ANCHOR: uring_conn
