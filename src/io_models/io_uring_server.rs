@@ -301,6 +301,7 @@ impl Uring {
                     _ => {
                         conn.send_in_flight = false;
                         match usize::try_from(cqe.res) {
+                            Ok(0) => close(conn), // no progress on a non-empty send
                             Ok(n) => conn.sent += n,
                             Err(_) if self.stopping => {} // cancelled: `run` sends the rest
                             Err(_) => close(conn),        // the client is gone
@@ -402,9 +403,9 @@ impl Uring {
         if res >= 0 {
             // SAFETY: the accept's result is a fresh descriptor, ours.
             let stream = unsafe { TcpStream::from_raw_fd(res) };
-            if self.stopping {
-                drop(stream);
-            } else if self.live >= self.config.max_connections {
+            // (Accepted while stopping: the cancel came too late. It is served like the others:
+            // `drive` adds no operation, and `run` reads and echoes what it sent.)
+            if self.live >= self.config.max_connections {
                 refuse_now(stream.as_raw_fd(), REFUSED_FULL);
             } else {
                 let conn = Conn {
