@@ -21,6 +21,7 @@ macro_rules! suite {
             #[test] fn partial_writes_and_reads() { super::partial_writes_and_reads(MODEL) }
             #[test] fn half_closed_client() { super::half_closed_client(MODEL) }
             #[test] fn one_mib_at_once() { super::one_mib_at_once(MODEL) }
+            #[test] fn slow_reader_gets_every_byte() { super::slow_reader_gets_every_byte(MODEL) }
             #[test] fn silent_client_does_not_block_others() { super::silent_client_does_not_block_others(MODEL) }
             #[test] fn idle_timeout() { super::idle_timeout(MODEL) }
             #[test] fn bounded_connections() { super::bounded_connections(MODEL) }
