@@ -43,6 +43,33 @@
 //! [`io_uring::completion_echo`], a one-message completion-based demonstration.
 //!
 //! Linux only (epoll, `getrusage`).
+//!
+//! # Example
+//!
+//! Every model is started, spoken to and stopped the same way; here the completion-based one,
+//! which refuses to start (with an error that says why) where the kernel forbids io_uring:
+//!
+//! ```
+//! use std::io::{BufRead, BufReader, Write};
+//! use threadproof::io_models::{Config, Model};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let server = match Model::IoUring.start(Config::default()) {
+//!     Ok(server) => server,
+//!     Err(e) => {
+//!         // "io_uring unavailable here, the io-uring server cannot start: ..."
+//!         assert!(e.to_string().contains("io_uring unavailable"));
+//!         return Ok(());
+//!     }
+//! };
+//! let mut client = std::net::TcpStream::connect(server.local_addr())?;
+//! client.write_all(b"done by the kernel\n")?;
+//! let mut echo = String::new();
+//! BufReader::new(client).read_line(&mut echo)?;
+//! assert_eq!(echo, "done by the kernel\n");
+//! server.shutdown()
+//! # }
+//! ```
 
 mod busy_poll;
 mod conn;
@@ -146,7 +173,8 @@ pub enum Model {
 
 impl Model {
     /// Every reference model that runs inside any binary, in the order of the book's table
-    /// (all but [`Model::ProcessPerConnection`]).
+    /// (all but [`Model::ProcessPerConnection`]). [`Model::IoUring`] is here too, and its
+    /// [`Model::start`] fails with a clear error where the kernel forbids io_uring.
     pub const ALL: [Model; 7] = [
         Model::ThreadPerConnection,
         Model::BusyPoll,
