@@ -21,6 +21,7 @@ macro_rules! suite {
             #[test] fn partial_writes_and_reads() { super::partial_writes_and_reads(MODEL) }
             #[test] fn half_closed_client() { super::half_closed_client(MODEL) }
             #[test] fn one_mib_at_once() { super::one_mib_at_once(MODEL) }
+            #[test] fn slow_reader_gets_every_byte() { super::slow_reader_gets_every_byte(MODEL) }
             #[test] fn silent_client_does_not_block_others() { super::silent_client_does_not_block_others(MODEL) }
             #[test] fn idle_timeout() { super::idle_timeout(MODEL) }
             #[test] fn bounded_connections() { super::bounded_connections(MODEL) }
@@ -39,12 +40,13 @@ suite! {
     mio_edge => Model::MioEdge,
     event_loop => Model::EventLoop,
     tokio => Model::Tokio,
+    io_uring => Model::IoUring,
 }
 
 #[test]
 fn every_model_is_in_the_suite() {
     // Adding a model to `Model::ALL` without adding it to `suite!` above fails here.
-    assert_eq!(Model::ALL.len(), 6);
+    assert_eq!(Model::ALL.len(), 7);
 }
 
 // ANCHOR: stall_tests
@@ -100,6 +102,28 @@ fn io_uring_availability_is_a_clear_answer() {
                 "io_uring_setup failed unexpectedly: {e}"
             );
             eprintln!("io_uring unavailable here: {e}");
+        }
+    }
+}
+
+#[test]
+fn io_uring_server_runs_here_or_says_why() {
+    // Where io_uring is unavailable (a seccomp sandbox, `kernel.io_uring_disabled`), the
+    // io-uring model must refuse to start with an error that says so — and this test, like the
+    // suite's `io_uring::*` tests, then fails loudly instead of passing without having run.
+    match threadproof::io_models::io_uring::availability() {
+        Ok(()) => Model::IoUring
+            .start(Config::default())
+            .expect("io_uring is available, so the io-uring server must start")
+            .shutdown()
+            .unwrap(),
+        Err(why) => {
+            let err = Model::IoUring.start(Config::default()).unwrap_err();
+            assert!(
+                err.to_string().contains("io_uring unavailable"),
+                "unclear error: {err}"
+            );
+            panic!("io_uring is unavailable here ({why}): the io-uring model was NOT tested");
         }
     }
 }

@@ -16,7 +16,7 @@ fn main() {
 
     const MODEL: Model = Model::ProcessPerConnection;
     type Behaviour = (&'static str, fn(Model));
-    let behaviours: [Behaviour; 12] = [
+    let behaviours: [Behaviour; 13] = [
         ("echo_round_trip", io_suite::echo_round_trip),
         ("many_concurrent_clients", io_suite::many_concurrent_clients),
         (
@@ -25,6 +25,10 @@ fn main() {
         ),
         ("half_closed_client", io_suite::half_closed_client),
         ("one_mib_at_once", io_suite::one_mib_at_once),
+        (
+            "slow_reader_gets_every_byte",
+            io_suite::slow_reader_gets_every_byte,
+        ),
         (
             "silent_client_does_not_block_others",
             io_suite::silent_client_does_not_block_others,

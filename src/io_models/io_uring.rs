@@ -6,7 +6,9 @@
 //! On the reference machine (kernel 6.18, 2-vCPU VM) it answers yes, and [`completion_echo`]
 //! shows the model on one message: a minimal ring over raw `io_uring_setup`/`io_uring_enter`
 //! (the ABI written out here; no crate), accept, receive and send submitted and completed.
-//! A completion-based echo *server* passing the behaviour suite is **not built yet**.
+//! The same ring drives the completion-based echo server,
+//! [`Model::IoUring`](super::Model::IoUring) (`io_uring_server.rs`), which passes the behaviour
+//! suite like every other model.
 //!
 //! (The atomics here are the kernel's shared ring indices, not synchronization between our
 //! threads, so they come from `std` and not from the facade.)
@@ -84,35 +86,47 @@ struct Params {
 /// A submission queue entry (64 bytes).
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
-struct Sqe {
-    opcode: u8,
-    flags: u8,
-    ioprio: u16,
-    fd: i32,
-    off: u64,
-    addr: u64,
-    len: u32,
-    op_flags: u32,
-    user_data: u64,
-    buf_index: u16,
-    personality: u16,
-    splice_fd_in: i32,
-    addr3: u64,
-    pad: u64,
+pub(super) struct Sqe {
+    pub(super) opcode: u8,
+    pub(super) flags: u8,
+    pub(super) ioprio: u16,
+    pub(super) fd: i32,
+    pub(super) off: u64,
+    pub(super) addr: u64,
+    pub(super) len: u32,
+    pub(super) op_flags: u32,
+    pub(super) user_data: u64,
+    pub(super) buf_index: u16,
+    pub(super) personality: u16,
+    pub(super) splice_fd_in: i32,
+    pub(super) addr3: u64,
+    pub(super) pad: u64,
 }
 
 /// A completion queue entry (16 bytes).
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
-struct Cqe {
-    user_data: u64,
-    res: i32,
+pub(super) struct Cqe {
+    pub(super) user_data: u64,
+    pub(super) res: i32,
     flags: u32,
 }
 
-const OP_ACCEPT: u8 = 13;
-const OP_SEND: u8 = 26;
-const OP_RECV: u8 = 27;
+pub(super) const OP_READ_EVENTFD: u8 = 22; // IORING_OP_READ
+pub(super) const OP_TIMEOUT: u8 = 11;
+pub(super) const OP_ACCEPT: u8 = 13;
+pub(super) const OP_ASYNC_CANCEL: u8 = 14;
+pub(super) const OP_LINK_TIMEOUT: u8 = 15;
+pub(super) const OP_SEND: u8 = 26;
+pub(super) const OP_RECV: u8 = 27;
+/// `IOSQE_IO_LINK`: the next entry runs only after this one (for a linked timeout: bounds it).
+pub(super) const SQE_IO_LINK: u8 = 1 << 2;
+/// `IORING_FEAT_NODROP`: completions past the queue's size are kept, not dropped.
+const FEAT_NODROP: u32 = 1 << 1;
+/// `IORING_SETUP_CQSIZE`: `cq_entries` says how many completion slots.
+const SETUP_CQSIZE: u32 = 1 << 3;
+const REGISTER_PROBE: libc::c_uint = 8;
+const OP_SUPPORTED: u16 = 1;
 const OFF_SQ_RING: libc::off_t = 0;
 const OFF_CQ_RING: libc::off_t = 0x800_0000;
 const OFF_SQES: libc::off_t = 0x1000_0000;
@@ -160,8 +174,9 @@ impl Drop for Mapping {
     }
 }
 
-/// A minimal io_uring: submit one operation, reap completions.
-struct Ring {
+/// A minimal io_uring: queue submissions, tell the kernel, reap completions. Used by the
+/// thread that created it.
+pub(super) struct Ring {
     fd: OwnedFd,
     params: Params,
     sq: Mapping,
@@ -170,8 +185,14 @@ struct Ring {
 }
 
 impl Ring {
-    fn new(entries: u32) -> io::Result<Ring> {
+    /// A ring of `entries` submission slots; `cq_entries` completion slots if given (else the
+    /// kernel's default, twice `entries`).
+    pub(super) fn new(entries: u32, cq_entries: Option<u32>) -> io::Result<Ring> {
         let mut params = Params::default();
+        if let Some(cq) = cq_entries {
+            params.flags |= SETUP_CQSIZE;
+            params.cq_entries = cq;
+        }
         // SAFETY: the kernel fills `params` (120 bytes, the ABI's size).
         let fd = unsafe {
             libc::syscall(
@@ -199,10 +220,68 @@ impl Ring {
         })
     }
 
-    /// Queues `sqe` and tells the kernel; does not wait.
-    fn submit(&self, sqe: Sqe) -> io::Result<()> {
+    /// Checks that the kernel supports each of `opcodes` (`IORING_REGISTER_PROBE`) and keeps
+    /// completions when the completion queue is full (`IORING_FEAT_NODROP`, Linux 5.5+).
+    pub(super) fn require(&self, opcodes: &[u8]) -> io::Result<()> {
+        if self.params.features & FEAT_NODROP == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "io_uring: this kernel may drop completions (no IORING_FEAT_NODROP; Linux 5.5+)",
+            ));
+        }
+        // struct io_uring_probe: 16-byte header, then 256 entries of 8 bytes
+        // ({ op: u8, resv: u8, flags: u16, resv2: u32 }).
+        let mut probe = [0u8; 16 + 256 * 8];
+        // SAFETY: the kernel writes at most the 256 entries we said we have room for.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_io_uring_register,
+                self.fd.as_raw_fd(),
+                REGISTER_PROBE,
+                probe.as_mut_ptr(),
+                256u32,
+            )
+        };
+        if ret < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let last_op = probe[0];
+        for &op in opcodes {
+            let entry = 16 + op as usize * 8;
+            let flags = u16::from_ne_bytes([probe[entry + 2], probe[entry + 3]]);
+            if op > last_op || flags & OP_SUPPORTED == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("io_uring: this kernel lacks opcode {op}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Entries queued and not yet handed to the kernel, and free slots left.
+    fn queued_and_free(&self) -> (u32, u32) {
         let off = &self.params.sq_off;
-        let tail = self.sq.atomic(off.tail).load(Ordering::Acquire);
+        let head = self.sq.atomic(off.head).load(Ordering::Acquire);
+        let tail = self.sq.atomic(off.tail).load(Ordering::Relaxed);
+        let queued = tail.wrapping_sub(head);
+        (queued, self.params.sq_entries - queued)
+    }
+
+    /// Free submission slots: a caller that needs several adjacent entries (a linked pair)
+    /// asks first, and calls [`Ring::enter`] if there are not enough.
+    pub(super) fn free_slots(&self) -> u32 {
+        self.queued_and_free().1
+    }
+
+    /// Queues `sqe` without telling the kernel ([`Ring::enter`] does). Hands the queue to the
+    /// kernel first if it is full.
+    pub(super) fn push(&self, sqe: Sqe) -> io::Result<()> {
+        while self.free_slots() == 0 {
+            self.enter(0)?;
+        }
+        let off = &self.params.sq_off;
+        let tail = self.sq.atomic(off.tail).load(Ordering::Relaxed);
         let mask = self.sq.atomic(off.ring_mask).load(Ordering::Relaxed);
         let index = tail & mask;
         // SAFETY: `index` is within the SQE array and the array of indices; we are the only
@@ -219,10 +298,20 @@ impl Ring {
         self.sq
             .atomic(off.tail)
             .store(tail.wrapping_add(1), Ordering::Release);
-        self.enter(1, 0)
+        Ok(())
     }
 
-    fn enter(&self, submit: u32, wait_for: u32) -> io::Result<()> {
+    /// Queues `sqe` and tells the kernel; does not wait.
+    fn submit(&self, sqe: Sqe) -> io::Result<()> {
+        self.push(sqe)?;
+        self.enter(0)
+    }
+
+    /// Hands every queued entry to the kernel and, if `wait_for > 0`, waits until that many
+    /// completions are there. `EINTR` and `EBUSY` (completions must be reaped first) return
+    /// `Ok`: the caller reaps, and what was not submitted stays queued for the next call.
+    pub(super) fn enter(&self, wait_for: u32) -> io::Result<()> {
+        let (submit, _) = self.queued_and_free();
         // SAFETY: io_uring_enter on our ring, no signal mask.
         let ret = unsafe {
             libc::syscall(
@@ -236,14 +325,17 @@ impl Ring {
             )
         };
         if ret < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(())
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EINTR | libc::EBUSY | libc::EAGAIN) => Ok(()),
+                _ => Err(e),
+            };
         }
+        Ok(())
     }
 
     /// The next completion, if one is there — without entering the kernel.
-    fn peek(&self) -> Option<Cqe> {
+    pub(super) fn peek(&self) -> Option<Cqe> {
         let off = &self.params.cq_off;
         let head = self.cq.atomic(off.head).load(Ordering::Relaxed);
         let tail = self.cq.atomic(off.tail).load(Ordering::Acquire);
@@ -272,17 +364,13 @@ impl Ring {
             if let Some(cqe) = self.peek() {
                 return Ok(cqe);
             }
-            match self.enter(0, 1) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            self.enter(1)?;
         }
     }
 }
 
 /// The completion's result: a count, or the kernel's error.
-fn result(cqe: Cqe) -> io::Result<usize> {
+pub(super) fn result(cqe: Cqe) -> io::Result<usize> {
     if cqe.res < 0 {
         Err(io::Error::from_raw_os_error(-cqe.res))
     } else {
@@ -308,7 +396,7 @@ pub struct CompletionDemo {
 /// without a system call, until the kernel reports the receive done — both phases, the wait and
 /// the copy into our buffer, finished on our behalf. Not a server: a demonstration.
 pub fn completion_echo(message: &[u8], patience: Duration) -> io::Result<CompletionDemo> {
-    let ring = Ring::new(8)?;
+    let ring = Ring::new(8, None)?;
     let listener = super::loopback_listener()?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     client.set_read_timeout(Some(patience))?;

@@ -122,7 +122,11 @@ pub fn run(
             timed_out = true;
             break;
         }
-        poll.poll(&mut events, Some(give_up - now))?;
+        match poll.poll(&mut events, Some(give_up - now)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
         for event in &events {
             let Some(client) = clients.get_mut(&event.token().0) else {
                 continue;

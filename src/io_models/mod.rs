@@ -32,6 +32,7 @@
 //! | [`Model::MioEdge`] | `mio_edge.rs` | `epoll_wait` (mio), edge-triggered | `read` until `WouldBlock` |
 //! | [`Model::EventLoop`] | `event_loop.rs` | a task queue fed by a poller thread | handlers on one thread |
 //! | [`Model::Tokio`] | `tokio_server.rs` | tokio's reactor (epoll) | `read().await` |
+//! | [`Model::IoUring`] | `io_uring_server.rs` | the kernel (a receive submitted in advance) | the kernel, before the completion |
 //! | [`Model::ProcessPerConnection`] | `process_per_conn.rs` | `read` (one process per client) | `read` |
 //!
 //! Flawed, kept as a positive control (do not copy): [`flawed::MioEdgeReadOnce`], edge-triggered
@@ -39,10 +40,36 @@
 //!
 //! Also: [`signal_driven`], a documented `SIGIO` demonstration (not a server);
 //! [`io_uring::availability`], which asks the kernel whether io_uring may be used here; and
-//! [`io_uring::completion_echo`], a one-message completion-based demonstration (a
-//! completion-based server is not written yet).
+//! [`io_uring::completion_echo`], a one-message completion-based demonstration.
 //!
 //! Linux only (epoll, `getrusage`).
+//!
+//! # Example
+//!
+//! Every model is started, spoken to and stopped the same way; here the completion-based one,
+//! which refuses to start (with an error that says why) where the kernel forbids io_uring:
+//!
+//! ```
+//! use std::io::{BufRead, BufReader, Write};
+//! use threadproof::io_models::{Config, Model};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let server = match Model::IoUring.start(Config::default()) {
+//!     Ok(server) => server,
+//!     Err(e) => {
+//!         // "io_uring unavailable here, the io-uring server cannot start: ..."
+//!         assert!(e.to_string().contains("io_uring unavailable"));
+//!         return Ok(());
+//!     }
+//! };
+//! let mut client = std::net::TcpStream::connect(server.local_addr())?;
+//! client.write_all(b"done by the kernel\n")?;
+//! let mut echo = String::new();
+//! BufReader::new(client).read_line(&mut echo)?;
+//! assert_eq!(echo, "done by the kernel\n");
+//! server.shutdown()
+//! # }
+//! ```
 
 mod busy_poll;
 mod conn;
@@ -51,6 +78,7 @@ mod epoll_level;
 mod event_loop;
 pub mod flawed;
 pub mod io_uring;
+mod io_uring_server;
 pub mod load;
 mod mio_edge;
 pub mod process_per_conn;
@@ -134,6 +162,9 @@ pub enum Model {
     EventLoop,
     /// tokio, current-thread runtime: one task per connection.
     Tokio,
+    /// Completion-based: io_uring, one thread; the kernel waits *and* copies, then reports.
+    /// [`Model::start`] fails with a clear error where io_uring is unavailable.
+    IoUring,
     /// Blocking sockets, one worker process per connection (the current executable re-run).
     /// Not in [`Model::ALL`]: the host binary must call
     /// [`process_per_conn::run_if_worker`] first thing in `main`.
@@ -142,14 +173,16 @@ pub enum Model {
 
 impl Model {
     /// Every reference model that runs inside any binary, in the order of the book's table
-    /// (all but [`Model::ProcessPerConnection`]).
-    pub const ALL: [Model; 6] = [
+    /// (all but [`Model::ProcessPerConnection`]). [`Model::IoUring`] is here too, and its
+    /// [`Model::start`] fails with a clear error where the kernel forbids io_uring.
+    pub const ALL: [Model; 7] = [
         Model::ThreadPerConnection,
         Model::BusyPoll,
         Model::EpollLevel,
         Model::MioEdge,
         Model::EventLoop,
         Model::Tokio,
+        Model::IoUring,
     ];
 
     /// A short name for tests, benches and the book.
@@ -161,6 +194,7 @@ impl Model {
             Model::MioEdge => "mio-edge",
             Model::EventLoop => "event-loop",
             Model::Tokio => "tokio",
+            Model::IoUring => "io-uring",
             Model::ProcessPerConnection => "process-per-connection",
         }
     }
@@ -176,6 +210,7 @@ impl Model {
             Model::MioEdge => mio_edge::start(config, mio_edge::ReadPolicy::Drain),
             Model::EventLoop => event_loop::start(config),
             Model::Tokio => tokio_server::start(config),
+            Model::IoUring => io_uring_server::start(config),
             Model::ProcessPerConnection => process_per_conn::start(config),
         }
     }

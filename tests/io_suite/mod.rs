@@ -149,6 +149,25 @@ pub fn one_mib_at_once(model: Model) {
     server.shutdown().unwrap();
 }
 
+pub fn slow_reader_gets_every_byte(model: Model) {
+    // 4 MiB written while the client does not read for half a second: the server's echoes
+    // fill the client's receive buffer, its sends come back short (partial writes: io_uring's
+    // resubmitted sends, the readiness models' `WouldBlock`), it stops reading at its high
+    // water mark — and when the client reads, every byte comes back, in order.
+    let server = start(model, Config::default());
+    let c = client(server.local_addr());
+    let data = format!("{}\n", "s".repeat(1023)).repeat(4096);
+    let mut writer = c.try_clone().unwrap();
+    let sent = data.clone();
+    let writing = thread::spawn(move || writer.write_all(sent.as_bytes()).unwrap());
+    thread::sleep(Duration::from_millis(500));
+    let mut echoed = vec![0u8; data.len()];
+    (&c).read_exact(&mut echoed).unwrap();
+    writing.join().unwrap();
+    assert!(echoed == data.as_bytes(), "the 4 MiB echo differs");
+    server.shutdown().unwrap();
+}
+
 pub fn silent_client_does_not_block_others(model: Model) {
     let server = start(model, Config::default());
     let silent = client(server.local_addr());
