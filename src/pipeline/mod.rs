@@ -5,7 +5,7 @@
 //!
 //! Reference implementation (copy this):
 //! - [`Pipeline`]: stages of worker threads joined by
-//!   [`BoundedQueue`](crate::queue::BoundedQueue)s. Each stage has its own worker count and
+//!   [`BoundedQueue`]s. Each stage has its own worker count and
 //!   output-queue capacity; a slow stage fills the queue before it, which blocks the stage
 //!   before that, and so on up to [`put`](Pipeline::put) (back-pressure). Built with
 //!   [`Pipeline::builder`], [`Builder::stage`], [`Builder::start`].
