@@ -74,8 +74,14 @@ fn exactly_once(report: &Report<u64>, taken: &[(u64, u64)], want: impl Fn(u64) -
 /// `items` items, then `finish`es: closes the input, collects the results, joins. With no
 /// failure, every item must come out of both stages: none abandoned, none lost.
 fn close_drains<P: Protocol>(items: u64) {
+    close_drains_with::<P>(1, items);
+}
+
+/// As [`close_drains`], with `workers` workers in the first stage: the second stage may stop
+/// only after the **last** of them has left.
+fn close_drains_with<P: Protocol>(workers: usize, items: u64) {
     let pipeline = Builder::<u64, u64, P>::with_protocol(2)
-        .stage("times10", 1, 2, |x: u64| Ok::<_, Infallible>(x * 10))
+        .stage("times10", workers, 2, |x: u64| Ok::<_, Infallible>(x * 10))
         .stage("plus1", 1, 2, |x: u64| Ok::<_, Infallible>(x + 1))
         .start()
         .expect("a valid pipeline");
@@ -226,10 +232,10 @@ pub fn models() -> Vec<Model> {
     use Expect::{Caught, Holds};
     const SMALL: LoomPlan = LoomPlan::Bounded {
         preemptions: 2,
-        why: "the caller and 2 stage workers, each item a dozen lock and condvar steps on 3 \
-              queues: exhaustive search ran over 10 minutes without finishing; with 2 \
-              preemptions it is about 1,600 schedules. The shutdown races (a stage leaving, \
-              or its next queue closing, while an item is still upstream) need 1",
+        why: "the caller and 2 or 3 stage workers, each item a dozen lock and condvar steps \
+              on 3 queues: exhaustive search ran over 10 minutes without finishing; with 2 \
+              preemptions it is 700 to 40,000 schedules. The shutdown races (a stage \
+              leaving, or its next queue closing, while an item is still upstream) need 1",
     };
     const LARGE: ShuttlePlan = ShuttlePlan {
         iterations: 1_000,
@@ -256,6 +262,12 @@ pub fn models() -> Vec<Model> {
             "2 stages x 1 worker, 2 items, finish",
             Holds,
             || close_drains::<Graceful>(2),
+        ),
+        small(
+            "graceful",
+            "2 stages (2 workers, then 1), 2 items, finish",
+            Holds,
+            || close_drains_with::<Graceful>(2, 2),
         ),
         small(
             "graceful",
