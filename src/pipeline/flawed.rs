@@ -22,6 +22,10 @@ impl Protocol for CloseAll {
         inbox.get().ok()
     }
 
+    fn closes_next(still_working: usize) -> bool {
+        still_working == 0
+    }
+
     fn close(lanes: &[Box<dyn Lane>]) {
         note(|| "close: closing every queue at once".to_string());
         for lane in lanes {
@@ -50,8 +54,42 @@ impl Protocol for ExitOnEmpty {
         item
     }
 
+    fn closes_next(still_working: usize) -> bool {
+        still_working == 0
+    }
+
     fn close(lanes: &[Box<dyn Lane>]) {
         lanes[0].close();
     }
 }
 // ANCHOR_END: exit_on_empty
+
+// ANCHOR: first_out_closes
+/// **Do not copy.** The first worker of a stage to leave closes the next queue, as if the
+/// stage were one thread (in Python: each worker, on seeing the sentinel, puts one sentinel
+/// downstream, and the next stage stops at the first). Its fellow workers may still be
+/// working on items; their results find the queue closed (**lost item**).
+/// [`Graceful`](super::Graceful) counts the workers still working and lets the last one
+/// close it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirstOutCloses;
+
+impl Protocol for FirstOutCloses {
+    fn take<T>(inbox: &BoundedQueue<T>) -> Option<T> {
+        inbox.get().ok()
+    }
+
+    fn closes_next(still_working: usize) -> bool {
+        if still_working > 0 {
+            note(|| {
+                format!("leaving first, closing the next queue ({still_working} still working)")
+            });
+        }
+        true
+    }
+
+    fn close(lanes: &[Box<dyn Lane>]) {
+        lanes[0].close();
+    }
+}
+// ANCHOR_END: first_out_closes

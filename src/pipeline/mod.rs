@@ -65,12 +65,15 @@ pub trait Lane: Send + Sync {
 }
 
 // ANCHOR: protocol
-/// How a pipeline shuts down: how a worker takes its next item, and what
-/// [`close`](Pipeline::close) closes. [`Graceful`] is the reference; the flawed variants in
-/// [`flawed`] get one of the two wrong.
+/// How a pipeline shuts down: how a worker takes its next item, when a leaving worker
+/// closes its stage's output queue, and what [`close`](Pipeline::close) closes. [`Graceful`]
+/// is the reference; the flawed variants in [`flawed`] get one of the three wrong.
 pub trait Protocol: 'static {
     /// The worker's next item from its input queue; `None`: the worker leaves.
     fn take<T>(inbox: &BoundedQueue<T>) -> Option<T>;
+    /// A worker is leaving and `still_working` workers of its stage have not left yet:
+    /// does it close the stage's output queue?
+    fn closes_next(still_working: usize) -> bool;
     /// The caller's `close`. `lanes[0]` is the input queue, `lanes[k + 1]` stage `k`'s
     /// output queue.
     fn close(lanes: &[Box<dyn Lane>]);
@@ -86,6 +89,11 @@ impl Protocol for Graceful {
     fn take<T>(inbox: &BoundedQueue<T>) -> Option<T> {
         // Blocks while the queue is empty and open; `Err(Closed)` only once it is drained.
         inbox.get().ok()
+    }
+
+    fn closes_next(still_working: usize) -> bool {
+        // Only the last one out: the others may still be putting results.
+        still_working == 0
     }
 
     fn close(lanes: &[Box<dyn Lane>]) {

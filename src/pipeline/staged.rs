@@ -124,8 +124,9 @@ fn work<A, B, E, P: Protocol>(
     }
 }
 
-/// Starts stage `index`'s workers. The **last** of them to leave closes the outbox: only then
-/// is every item this stage will ever produce in it, so the next stage may drain it and stop.
+/// Starts stage `index`'s workers. The **last** of them to leave closes the outbox (for
+/// [`Graceful`]): only then is every item this stage will ever produce in it, so the next
+/// stage may drain it and stop.
 #[allow(clippy::too_many_arguments)]
 fn spawn_stage<A, B, E, F, P>(
     shared: &Arc<Shared>,
@@ -152,8 +153,8 @@ where
             .name(format!("{name}-{w}"))
             .spawn(move || {
                 work::<A, B, E, P>(&shared, index, &name, &inbox, &outbox, &*f);
-                if left.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    note(|| format!("{name}: last worker out, closing the next queue"));
+                if P::closes_next(left.fetch_sub(1, Ordering::SeqCst) - 1) {
+                    note(|| format!("{name}: closing the next queue"));
                     outbox.close();
                 }
             })

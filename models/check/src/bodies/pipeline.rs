@@ -6,7 +6,7 @@
 
 use std::convert::Infallible;
 
-use super::world::pipeline::flawed::{CloseAll, ExitOnEmpty};
+use super::world::pipeline::flawed::{CloseAll, ExitOnEmpty, FirstOutCloses};
 use super::world::pipeline::{Builder, Cause, Graceful, Protocol, Report};
 use super::world::sync::thread;
 use crate::harness::{Expect, Kind, LoomPlan, Model, ShuttlePlan};
@@ -294,6 +294,12 @@ pub fn models() -> Vec<Model> {
             "2 stages x 1 worker, 1 item, finish",
             Caught(Kind::LostItem),
             || close_drains::<ExitOnEmpty>(1),
+        ),
+        small(
+            "first out closes (flawed)",
+            "2 stages (2 workers, then 1), 1 item, finish",
+            Caught(Kind::LostItem),
+            || close_drains_with::<FirstOutCloses>(2, 1),
         ),
     ]
 }
