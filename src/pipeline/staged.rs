@@ -343,7 +343,7 @@ impl<In: Send + 'static, Cur: Send + 'static, P: Protocol> Builder<In, Cur, P> {
 ///     .start()
 ///     .unwrap();
 /// pipeline.put("7").unwrap();
-/// let _ = pipeline.put("seven"); // item 1; refused if the stop came first
+/// pipeline.put("seven").unwrap(); // item 1: the stage fails on it
 /// let report = pipeline.finish();
 /// let error = report.error().unwrap();
 /// assert_eq!((error.stage, error.item), (0, 1));
