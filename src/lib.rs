@@ -12,6 +12,7 @@
 //! |---|---|---|---|
 //! | [`counter`] | 003 §2.3 | `LockingCounter`, `AtomicCounter` | `RacyCounter`, `SplitLockCounter` (lost update) |
 //! | [`queue`] | 002 §3.3, 003 §2.5, §1.4 | `BoundedQueue` | `OneCondvarQueue` (deadlock), `IfWaitQueue` (overfill), `SilentTaskQueue` (deadlock), `EmptyJoinQueue` (early join), `CloseNotifyOneQueue` (deadlock) |
+//! | [`pipeline`] | 003 §2.5 | `Pipeline` (stages joined by bounded queues, exact accounting) | `CloseAll`, `FirstOutCloses` (lost item), `ExitOnEmpty` (lost items) |
 //! | [`io_models`] | 000/001 网络IO模型, Epoll; 004 事件驱动 | one echo server per I/O model; `TaskQueue` | `MioEdgeReadOnce` (stall), `LostWakeupQueue` (lost wakeup) |
 //! | [`thread_local`](mod@thread_local) | 003 §2.4 | `ThreadContext`, `handle_request` | `SharedSlot` (cross-talk), `handle_request_leaky` (stale context) |
 //! | [`event`] | 002 §2.4 | `Event` | `CheckThenWaitEvent`, `FlagEvent` (missed wakeup, seen as deadlock) |
@@ -30,6 +31,7 @@ pub mod io_models;
 #[cfg(target_os = "linux")]
 pub mod ipc;
 pub mod lock_order;
+pub mod pipeline;
 pub mod pool;
 pub mod queue;
 pub mod semaphore;

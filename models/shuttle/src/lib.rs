@@ -52,6 +52,8 @@ pub mod event;
 pub mod io_task_queue;
 #[path = "../../../src/lock_order/mod.rs"]
 pub mod lock_order;
+#[path = "../../../src/pipeline/mod.rs"]
+pub mod pipeline;
 #[path = "../../../src/pool/mod.rs"]
 pub mod pool;
 #[path = "../../../src/queue/mod.rs"]

@@ -11,6 +11,7 @@ pub mod counter;
 pub mod event;
 pub mod io_event_loop;
 pub mod lock_order;
+pub mod pipeline;
 pub mod pool;
 pub mod queue;
 pub mod ring;
@@ -36,6 +37,7 @@ pub fn models() -> Vec<Model> {
         thread_local::models(),
         queue::models(),
         pool::models(),
+        pipeline::models(),
         event::models(),
         semaphore::models(),
         lock_order::models(),
