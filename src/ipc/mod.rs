@@ -12,6 +12,10 @@
 //!   (`spawn`, not `fork`): start, join with exit status, kill, pid and parent pid.
 //! - [`pool`]: a master-worker process pool (`apply_async`, `map`, `close`, `join`) whose
 //!   killed workers are replaced and their tasks run again.
+//! - [`queue`](mod@queue): a bounded blocking queue shared by processes (many producers,
+//!   many consumers) in shared memory, with a robust mutex and futexes, that survives a
+//!   process killed in the middle of an operation; items are [`Message`]s. Its record
+//!   protocol [`queue_protocol`] is OS-free and checked by crashing it after every store.
 //! - [`shm_ring`]: a single-producer single-consumer byte ring in shared memory (memfd), whose
 //!   index protocol [`ring_protocol`] is OS-free and checked by loom.
 //!
@@ -29,12 +33,17 @@ pub mod communicate;
 pub mod connection;
 pub mod flawed;
 pub mod frame;
+pub mod message;
 pub mod pool;
 pub mod process;
+pub mod queue;
+pub mod queue_protocol;
 pub mod ring_protocol;
 pub mod shm_ring;
 
 pub use communicate::{Output, communicate};
 pub use connection::{Client, ConnectError, Connection, Listener, pipe};
+pub use message::{DecodeError, Message};
 pub use pool::Pool;
 pub use process::Process;
+pub use queue::Queue;
