@@ -181,9 +181,7 @@ fn many_producers_and_consumers_deliver_every_item_exactly_once() -> Result<(), 
     const EACH: u64 = 3_000;
     // A small queue, so producers block on full and consumers on empty, many times.
     let q: Queue<u64> = Queue::new(8)?;
-    let mut consumers: Vec<Process> = (0..CONSUMERS)
-        .map(|_| start("consume", &q, &[]))
-        .collect();
+    let mut consumers: Vec<Process> = (0..CONSUMERS).map(|_| start("consume", &q, &[])).collect();
     let mut producers: Vec<Process> = (0..PRODUCERS)
         .map(|p| start("produce", &q, &[p.to_string(), EACH.to_string()]))
         .collect();
@@ -309,7 +307,10 @@ fn try_and_timeout_variants() -> Result<(), Failed> {
     small.put(vec![1; 60]).unwrap();
     match small.put(vec![2; 61]) {
         Err(e @ PutError::TooLarge(_)) => {
-            assert_eq!(e.to_string(), "the item is larger than the queue's largest item");
+            assert_eq!(
+                e.to_string(),
+                "the item is larger than the queue's largest item"
+            );
             assert_eq!(e.into_inner().len(), 61);
         }
         other => panic!("{other:?}"),
@@ -335,7 +336,10 @@ fn a_process_killed_holding_the_lock_does_not_wedge_the_others() -> Result<(), F
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|s| -> Result<(), Failed> {
         s.spawn(|| tx.send(q.try_get()).unwrap());
-        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "the lock is held");
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the lock is held"
+        );
         holder.kill()?;
         assert_eq!(exit_code(join(&mut holder)), -9);
         // The kernel hands the robust mutex on: both go on.
@@ -423,12 +427,19 @@ fn hostile_bytes_and_foreign_files_are_clear_errors() -> Result<(), Failed> {
     }
     // Opened as another item type.
     let err = Queue::<u64>::from_fd(q.fd().try_clone_to_owned()?).unwrap_err();
-    assert!(err.to_string().starts_with("the queue holds another item type"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("the queue holds another item type"),
+        "{err}"
+    );
     // Not a queue at all.
     let file = tempfile::tempfile()?;
     file.set_len(4096)?;
     let err = Queue::<u64>::from_fd(OwnedFd::from(file)).unwrap_err();
-    assert!(err.to_string().starts_with("not a queue: magic number"), "{err}");
+    assert!(
+        err.to_string().starts_with("not a queue: magic number"),
+        "{err}"
+    );
     let err = Queue::<u64>::inherited(987_654).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -501,7 +512,10 @@ fn crash_check(push: PushFn) -> Result<(), String> {
         protocol::push(&mut after_push, 8, b"newitem").unwrap();
         let done = contents(&mut after_push);
         for budget in 0..=6 {
-            let mut s = Crashing { inner: base.clone(), budget };
+            let mut s = Crashing {
+                inner: base.clone(),
+                budget,
+            };
             push(&mut s, 8, b"newitem").unwrap();
             let mut s = s.inner;
             let why = format!("push crashed after {budget} steps, {prefill} put, {drained} got");
@@ -514,7 +528,10 @@ fn crash_check(push: PushFn) -> Result<(), String> {
         }
         if !before.is_empty() {
             for budget in 0..=3 {
-                let mut s = Crashing { inner: base.clone(), budget };
+                let mut s = Crashing {
+                    inner: base.clone(),
+                    budget,
+                };
                 let popped = protocol::pop(&mut s).unwrap();
                 assert_eq!(popped.as_ref(), before.first());
                 let mut s = s.inner;
@@ -533,15 +550,12 @@ fn crash_check(push: PushFn) -> Result<(), String> {
 
 // ANCHOR: crash_check
 fn the_record_protocol_survives_a_crash_after_any_store() -> Result<(), Failed> {
-    crash_check(|s, capacity, payload| protocol::push(s, capacity, payload))?;
+    crash_check(protocol::push::<Crashing>)?;
     Ok(())
 }
 
 fn the_crash_check_catches_a_commit_before_the_bytes() -> Result<(), Failed> {
-    let err = crash_check(|s, capacity, payload| {
-        protocol::flawed::push_commit_first(s, capacity, payload)
-    })
-    .unwrap_err();
+    let err = crash_check(protocol::flawed::push_commit_first::<Crashing>).unwrap_err();
     // Crashed right after publishing `write`: the "record" is the buffer's old bytes.
     assert!(err.starts_with("push crashed after 1 steps"), "{err}");
     Ok(())

@@ -348,9 +348,15 @@ impl<T: Message> Queue<T> {
             libc::pthread_mutexattr_destroy(&mut attr);
             pthread(r)?;
         }
-        queue.word(CAPACITY).store(capacity as u64, Ordering::Relaxed);
-        queue.word(DATA_LEN).store(data_bytes as u64, Ordering::Relaxed);
-        queue.word(TYPE_HASH).store(type_hash::<T>(), Ordering::Relaxed);
+        queue
+            .word(CAPACITY)
+            .store(capacity as u64, Ordering::Relaxed);
+        queue
+            .word(DATA_LEN)
+            .store(data_bytes as u64, Ordering::Relaxed);
+        queue
+            .word(TYPE_HASH)
+            .store(type_hash::<T>(), Ordering::Relaxed);
         queue.word(MAGIC).store(MAGIC_VALUE, Ordering::Release);
         Ok(queue)
     }
@@ -548,7 +554,9 @@ impl<T> Store for Guard<'_, T> {
         self.0.word(state_offset(word)).load(Ordering::Relaxed)
     }
     fn store(&mut self, word: Word, value: u64) {
-        self.0.word(state_offset(word)).store(value, Ordering::Relaxed)
+        self.0
+            .word(state_offset(word))
+            .store(value, Ordering::Relaxed)
     }
     fn data_len(&self) -> u64 {
         self.0.data_len
@@ -739,7 +747,9 @@ impl<T> Queue<T> {
 
     /// Items in the queue now (Python's `qsize()`); stale as soon as it returns.
     pub fn len(&self) -> usize {
-        self.lock().map(|g| g.load(Word::Count) as usize).unwrap_or(0)
+        self.lock()
+            .map(|g| g.load(Word::Count) as usize)
+            .unwrap_or(0)
     }
 
     /// True when no items are in the queue now (Python's `empty()`).
