@@ -39,6 +39,17 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Connection {
     stream: BufReader<UnixStream>,
     max_message: u64,
+    spin: Option<Spin>,
+}
+
+/// The adaptive spin of [`Connection::set_spin`]: how long a receive polls the socket
+/// without sleeping before it blocks.
+#[derive(Debug, Clone, Copy)]
+struct Spin {
+    max: Duration,
+    /// The current budget: doubled (up to `max`) when data arrived while spinning, halved
+    /// (down to `max / 32`) when the spin ran out and the receive had to block anyway.
+    budget: Duration,
 }
 
 /// The buffered socket as one `Read + Write` (reads buffered, writes direct).
@@ -77,6 +88,7 @@ impl Connection {
         Connection {
             stream: BufReader::with_capacity(READ_BUFFER, stream),
             max_message: DEFAULT_MAX_MESSAGE,
+            spin: None,
         }
     }
 
@@ -93,13 +105,68 @@ impl Connection {
     /// Receives one message (Python's `recv_bytes`). [`FrameError::Closed`] means the peer
     /// closed its end between messages.
     pub fn recv_bytes(&mut self) -> Result<Vec<u8>, FrameError> {
+        self.spin_until_readable();
         frame::read_frame(&mut self.stream, self.max_message)
     }
 
     /// Receives one message into `buf`, reusing its allocation.
     pub fn recv_bytes_into(&mut self, buf: &mut Vec<u8>) -> Result<(), FrameError> {
+        self.spin_until_readable();
         frame::read_frame_into(&mut self.stream, self.max_message, buf)
     }
+
+    // ANCHOR: spin
+    /// Makes every receive first **poll the socket without sleeping** for up to `max` (`None`,
+    /// the default: never), and block only if nothing arrived by then. When the peer answers
+    /// within that time and runs on another CPU, the receive never sleeps, and neither side
+    /// pays the scheduler's wake-up: the round trip gets several times faster. The price is
+    /// CPU time: a spinning receive keeps its CPU busy for up to `max`, even when nothing
+    /// comes. The budget adapts: it halves (down to `max / 32`) each time the spin runs out,
+    /// and doubles back when data arrives while spinning, so an idle connection spins little.
+    /// On a machine with fewer free CPUs than spinning processes, spinning only delays the
+    /// peer: leave it off there.
+    pub fn set_spin(&mut self, max: Option<Duration>) {
+        self.spin = max.map(|max| Spin { max, budget: max });
+    }
+
+    fn spin_until_readable(&mut self) {
+        let Some(spin) = self.spin.as_mut() else {
+            return;
+        };
+        if !self.stream.buffer().is_empty() {
+            return;
+        }
+        let fd = self.stream.get_ref().as_raw_fd();
+        let start = Instant::now();
+        loop {
+            let mut byte = 0u8;
+            // SAFETY: a one-byte peek into a local, without blocking.
+            let n = unsafe {
+                libc::recv(
+                    fd,
+                    (&mut byte as *mut u8).cast(),
+                    1,
+                    libc::MSG_PEEK | libc::MSG_DONTWAIT,
+                )
+            };
+            let waited = start.elapsed();
+            if n >= 0 {
+                // Data, or end of stream: the read will not block.
+                spin.budget = (spin.budget * 2).clamp(spin.max / 32, spin.max);
+                return;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
+                return; // the read reports it
+            }
+            if waited >= spin.budget {
+                spin.budget = (spin.budget / 2).max(spin.max / 32);
+                return;
+            }
+            std::hint::spin_loop();
+        }
+    }
+    // ANCHOR_END: spin
 
     /// The largest message [`recv_bytes`](Self::recv_bytes) accepts.
     pub fn max_message(&self) -> u64 {
