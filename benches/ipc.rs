@@ -12,7 +12,8 @@
 //! output is printed before criterion's). `cargo bench -p threadproof --bench ipc`.
 //!
 //! Also side by side: the framed connection with a spinning receive on both sides
-//! ([`Connection::set_spin`]). Before criterion, a table of **wall and CPU time** per 64-byte
+//! ([`Connection::set_spin`]), and (in the CPU-time table only) a pair of cross-process
+//! [`Queue`]s. Before criterion, a table of **wall and CPU time** per 64-byte
 //! round trip (this process's CPU time and the peer's, from `/proc/<pid>/schedstat`), for the same
 //! transports.
 //!
@@ -26,6 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+use threadproof::ipc::Queue;
 use threadproof::ipc::process::{self, Builder, Process};
 use threadproof::ipc::shm_ring::ShmRing;
 use threadproof::ipc::{Client, Connection, Listener};
@@ -104,6 +106,15 @@ fn worker(role: &str) {
                     break; // the stop message
                 }
                 tx.push(&buf);
+            }
+        }
+        "echo-queue" => {
+            let (to_worker, to_parent): (Queue<Vec<u8>>, Queue<Vec<u8>>) = (
+                Queue::inherited(args[1].parse().unwrap()).unwrap(),
+                Queue::inherited(args[2].parse().unwrap()).unwrap(),
+            );
+            while let Ok(m) = to_worker.get() {
+                to_parent.put(m).unwrap();
             }
         }
         other => panic!("unknown worker role {other}"),
@@ -381,6 +392,25 @@ fn cpu_report() {
             rx.pop_exact(&mut out);
         });
         tx.push(&[0xff; SMALL]);
+        w.join().unwrap();
+    }
+    {
+        let (to_worker, to_parent): (Queue<Vec<u8>>, Queue<Vec<u8>>) =
+            (Queue::new(8).unwrap(), Queue::new(8).unwrap());
+        let mut w = Builder::new("echo-queue")
+            .inherit(to_worker.fd())
+            .inherit(to_parent.fd())
+            .args([
+                to_worker.fd().as_raw_fd().to_string(),
+                to_parent.fd().as_raw_fd().to_string(),
+            ])
+            .start()
+            .unwrap();
+        report("ipc::Queue (one each way)", w.pid(), || {
+            to_worker.put(msg.to_vec()).unwrap();
+            to_parent.get().unwrap();
+        });
+        to_worker.close();
         w.join().unwrap();
     }
     {

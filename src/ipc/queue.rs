@@ -223,6 +223,23 @@ impl Error for GetError {}
 ///
 /// Every process holding a `Queue` for the same memfd may put and get; it is `Sync` too, so
 /// threads of one process may share one.
+///
+/// ```
+/// use std::time::Duration;
+/// use threadproof::ipc::queue::{GetError, PutError, Queue};
+///
+/// let q: Queue<u32> = Queue::new(2).unwrap();
+/// // A second mapping of the same memfd, as another process would open it.
+/// let other: Queue<u32> = Queue::from_fd(q.fd().try_clone_to_owned().unwrap()).unwrap();
+/// q.put(1).unwrap();
+/// q.put(2).unwrap();
+/// assert!(matches!(q.try_put(3), Err(PutError::Full(3))));
+/// assert_eq!(other.get(), Ok(1));
+/// q.close();
+/// assert!(matches!(q.put(4), Err(PutError::Closed(4))));
+/// assert_eq!(other.get_timeout(Duration::from_secs(1)), Ok(2)); // drained after close
+/// assert_eq!(other.get(), Err(GetError::Closed));
+/// ```
 pub struct Queue<T> {
     map: NonNull<u8>,
     len: usize,
