@@ -39,8 +39,10 @@
 //!   [`queue_protocol::recover`](super::queue_protocol::recover), which rebuilds the derived
 //!   state from the one-word commit points, and marks the mutex consistent. An item whose
 //!   commit happened is in the queue; one whose commit did not is not: never half an item.
-//! - **Killed while sleeping.** Every state change bumps the sequence word and wakes **all**
-//!   sleepers (a process woken alone and then killed would take the wakeup with it), and the
+//! - **Killed while sleeping.** (The blocking layer is OS-free,
+//!   [`queue_protocol::blocking_put`](super::queue_protocol::blocking_put) and
+//!   [`blocking_get`](super::queue_protocol::blocking_get), and checked by loom and shuttle.)
+//!   Every state change bumps the sequence word and wakes **all** sleepers (a process woken alone and then killed would take the wakeup with it), and the
 //!   wake happens *before* the commit, while holding the mutex: if the waker dies between
 //!   the two, the sleepers it woke are already queued on the mutex and see `EOWNERDEAD`. A
 //!   waker that dies after its commit has therefore always woken everyone.
@@ -98,7 +100,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::message::{DecodeError, Message};
-use super::queue_protocol::{self as protocol, Corrupt, Push, Store, Word};
+use super::queue_protocol::{
+    self as protocol, Corrupt, Get, Put, Shared, Signal, Store, Wait, Wake, Word,
+};
 
 // Layout of the mapping.
 const MAGIC: usize = 0;
@@ -306,11 +310,15 @@ fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
     }
 }
 
-/// Wakes every process sleeping on `word`.
-fn futex_wake_all(word: &AtomicU32) {
+/// Wakes every process sleeping on `word` ([`Wake::All`]), or one.
+fn futex_wake(word: &AtomicU32, whom: Wake) {
+    let n = match whom {
+        Wake::All => i32::MAX,
+        Wake::One => 1,
+    };
     // SAFETY: as in `futex_wait`.
     unsafe {
-        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX);
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n);
     }
 }
 
@@ -505,8 +513,8 @@ impl<T> Queue<T> {
                     self.word(BROKEN).store(1, Ordering::Relaxed);
                     eprintln!("threadproof::ipc::Queue: after a dead owner: {why}");
                 }
-                guard.wake(NOT_EMPTY);
-                guard.wake(NOT_FULL);
+                guard.wake(NOT_EMPTY, Wake::All);
+                guard.wake(NOT_FULL, Wake::All);
                 // SAFETY: we own the mutex (EOWNERDEAD hands it over).
                 unsafe { libc::pthread_mutex_consistent(self.mutex()) };
                 guard
@@ -531,12 +539,12 @@ impl<T> Queue<T> {
 struct Guard<'a, T>(&'a Queue<T>);
 
 impl<T> Guard<'_, T> {
-    /// Bumps a sequence word and wakes every process sleeping on it. Called with the lock
-    /// held and **before** the commit (see the module docs).
-    fn wake(&mut self, offset: usize) {
+    /// Bumps a sequence word and wakes `whom` of the processes sleeping on it. Called with
+    /// the lock held and **before** the commit (see the module docs).
+    fn wake(&mut self, offset: usize, whom: Wake) {
         let seq = self.0.seq(offset);
         seq.fetch_add(1, Ordering::Relaxed);
-        futex_wake_all(seq);
+        futex_wake(seq, whom);
     }
 
     fn check(&mut self) -> Result<(), Corrupt> {
@@ -616,6 +624,13 @@ impl<T> Guard<'_, T> {
     }
 }
 
+/// `timeout` from now; a timeout too large to represent waits for ever.
+fn deadline(timeout: Duration) -> Wait {
+    Instant::now()
+        .checked_add(timeout)
+        .map_or(Wait::Forever, Wait::Until)
+}
+
 fn state_offset(word: Word) -> usize {
     STATE
         + 8 * match word {
@@ -631,112 +646,106 @@ impl<T: Message> Queue<T> {
     /// Puts `item` at the back, blocking while the queue is full. Fails when the queue is
     /// closed (before or while waiting) or the item can never fit, handing `item` back.
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
-        self.put_until(item, Some(None))
+        self.put_until(item, Wait::Forever)
     }
     // ANCHOR_END: put
 
     /// Puts `item` if there is room now: `Full(item)` or `Closed(item)` otherwise.
     pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
-        self.put_until(item, None)
+        self.put_until(item, Wait::No)
     }
 
     /// Like [`put`](Self::put), giving up with `Timeout(item)` once `timeout` has passed.
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
-        self.put_until(item, Some(Instant::now().checked_add(timeout)))
+        self.put_until(item, deadline(timeout))
     }
 
-    /// `wait`: None = do not wait; Some(None) = wait for ever; Some(Some(d)) = until `d`.
-    fn put_until(&self, item: T, wait: Option<Option<Instant>>) -> Result<(), PutError<T>> {
+    fn put_until(&self, item: T, wait: Wait) -> Result<(), PutError<T>> {
         let mut bytes = Vec::new();
         item.encode(&mut bytes);
         if bytes.len() > self.max_item_len() {
             return Err(PutError::TooLarge(item));
         }
-        let Ok(mut guard) = self.lock() else {
-            return Err(PutError::Broken(item));
-        };
-        loop {
-            if guard.load(Word::Closed) != 0 {
-                return Err(PutError::Closed(item));
-            }
-            if self.fits(&guard, bytes.len()) {
-                // Wake the getters first, then commit (see the module docs).
-                guard.wake(NOT_EMPTY);
-                return match protocol::push(&mut guard, self.capacity, &bytes) {
-                    Ok(Push::Done) => Ok(()),
-                    Ok(Push::Closed) => Err(PutError::Closed(item)),
-                    Ok(Push::Full) | Err(_) => {
-                        self.word(BROKEN).store(1, Ordering::Relaxed);
-                        Err(PutError::Broken(item))
-                    }
-                };
-            }
-            let deadline = match wait {
-                None => return Err(PutError::Full(item)),
-                Some(deadline) => deadline,
-            };
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(PutError::Timeout(item));
-            }
-            guard = match guard.wait(NOT_FULL, deadline) {
-                Ok(g) => g,
-                Err(_) => return Err(PutError::Broken(item)),
-            };
+        match protocol::blocking_put(&Os(self), &bytes, wait, Wake::All) {
+            Put::Done => Ok(()),
+            Put::Full => Err(PutError::Full(item)),
+            Put::Closed => Err(PutError::Closed(item)),
+            Put::Timeout => Err(PutError::Timeout(item)),
+            Put::Broken(_) => Err(PutError::Broken(item)),
         }
-    }
-
-    fn fits(&self, guard: &Guard<'_, T>, len: usize) -> bool {
-        let used = guard.load(Word::Write) - guard.load(Word::Read);
-        guard.load(Word::Count) < self.capacity
-            && protocol::HEADER + len as u64 <= self.data_len - used
     }
 
     // ANCHOR: get
     /// Takes the item at the front, blocking while the queue is empty. After
     /// [`close`](Self::close), items still buffered are delivered first; then `Err(Closed)`.
     pub fn get(&self) -> Result<T, GetError> {
-        self.get_until(Some(None))
+        self.get_until(Wait::Forever)
     }
     // ANCHOR_END: get
 
     /// Takes the front item if there is one now: `Empty`, or `Closed` once closed and drained.
     pub fn try_get(&self) -> Result<T, GetError> {
-        self.get_until(None)
+        self.get_until(Wait::No)
     }
 
     /// Like [`get`](Self::get), giving up with `Timeout` once `timeout` has passed.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
-        self.get_until(Some(Instant::now().checked_add(timeout)))
+        self.get_until(deadline(timeout))
     }
 
-    fn get_until(&self, wait: Option<Option<Instant>>) -> Result<T, GetError> {
-        let mut guard = self.lock().map_err(GetError::Broken)?;
-        loop {
-            if guard.load(Word::Read) != guard.load(Word::Write) {
-                guard.wake(NOT_FULL); // first, then commit
-                let bytes = match protocol::pop(&mut guard) {
-                    Ok(Some(bytes)) => bytes,
-                    Ok(None) => unreachable!("positions differ, so there is a record"),
-                    Err(Corrupt(why)) => {
-                        self.word(BROKEN).store(1, Ordering::Relaxed);
-                        return Err(GetError::Broken(why));
-                    }
-                };
-                drop(guard);
-                return T::decode(&bytes).map_err(|error| GetError::Decode { bytes, error });
+    fn get_until(&self, wait: Wait) -> Result<T, GetError> {
+        match protocol::blocking_get(&Os(self), wait, Wake::All) {
+            Get::Item(bytes) => {
+                T::decode(&bytes).map_err(|error| GetError::Decode { bytes, error })
             }
-            if guard.load(Word::Closed) != 0 {
-                return Err(GetError::Closed);
-            }
-            let deadline = match wait {
-                None => return Err(GetError::Empty),
-                Some(deadline) => deadline,
-            };
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(GetError::Timeout);
-            }
-            guard = guard.wait(NOT_EMPTY, deadline).map_err(GetError::Broken)?;
+            Get::Empty => Err(GetError::Empty),
+            Get::Closed => Err(GetError::Closed),
+            Get::Timeout => Err(GetError::Timeout),
+            Get::Broken(why) => Err(GetError::Broken(why)),
         }
+    }
+}
+
+/// The queue as the OS-free blocking layer sees it: the robust mutex, futexes on the
+/// sequence words. (A private wrapper, so the guard type stays private.)
+struct Os<'q, T>(&'q Queue<T>);
+
+impl<T> Shared for Os<'_, T> {
+    type Guard<'a>
+        = Guard<'a, T>
+    where
+        Self: 'a;
+
+    fn lock(&self) -> Result<Guard<'_, T>, String> {
+        self.0.lock()
+    }
+
+    fn capacity(&self) -> u64 {
+        self.0.capacity
+    }
+
+    fn wake(&self, guard: &mut Guard<'_, T>, signal: Signal, whom: Wake) {
+        guard.wake(offset(signal), whom);
+    }
+
+    fn wait<'a>(
+        &'a self,
+        guard: Guard<'a, T>,
+        signal: Signal,
+        deadline: Option<Instant>,
+    ) -> Result<Guard<'a, T>, String> {
+        guard.wait(offset(signal), deadline)
+    }
+
+    fn mark_broken(&self) {
+        self.0.word(BROKEN).store(1, Ordering::Relaxed);
+    }
+}
+
+fn offset(signal: Signal) -> usize {
+    match signal {
+        Signal::NotEmpty => NOT_EMPTY,
+        Signal::NotFull => NOT_FULL,
     }
 }
 
@@ -746,12 +755,7 @@ impl<T> Queue<T> {
     /// drain what is buffered, then get `Closed`. Wakes every blocked process. Returns false
     /// if it was already closed (or the queue is broken).
     pub fn close(&self) -> bool {
-        let Ok(mut guard) = self.lock() else {
-            return false;
-        };
-        guard.wake(NOT_EMPTY);
-        guard.wake(NOT_FULL);
-        protocol::close(&mut guard)
+        protocol::close_and_wake(&Os(self))
     }
     // ANCHOR_END: close
 

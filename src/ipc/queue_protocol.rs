@@ -25,8 +25,23 @@
 //!
 //! Lengths read from the buffer are never trusted: a record longer than the bytes between
 //! `read` and `write` (or than the buffer) is [`Corrupt`], not an allocation.
+//!
+//! # Blocking: sequence words, wake all, wake before the commit
+//!
+//! The blocking operations [`blocking_put`] and [`blocking_get`] are OS-free too: they see the
+//! lock and the sleeping through the [`Shared`] trait. The library implements it with the
+//! robust mutex and `futex` calls; the loom and shuttle model crates include this file by
+//! `#[path]` and implement it with the checker's mutex and a condition variable that behaves as
+//! a futex (`models/check/src/bodies/ipc_queue.rs`), where a process "killed" just after being
+//! woken is a thread that stops there. A waiter reads the sequence word of the condition it
+//! waits for *under the lock* and sleeps only while the word still has that value; every state
+//! change bumps the word under the lock, so a change between the unlock and the sleep is never
+//! missed. Every change wakes **all** sleepers ([`Wake::All`]): [`Wake::One`] (flawed, do not
+//! copy) lets a woken process that is then killed take the only wakeup with it, and the checker
+//! finds the survivor asleep beside an item (**deadlock**).
 
 use std::fmt;
+use std::time::Instant;
 
 /// The words of the queue's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +198,209 @@ pub fn recover<S: Store + ?Sized>(s: &mut S) -> Result<u64, Corrupt> {
     Ok(count)
 }
 // ANCHOR_END: recover
+
+/// The two conditions processes sleep on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// An item arrived, or the queue was closed: getters sleep on it.
+    NotEmpty,
+    /// An item left, or the queue was closed: putters sleep on it.
+    NotFull,
+}
+
+/// Whom a state change wakes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Every sleeper: the reference.
+    All,
+    /// One sleeper. **Flawed**: a sleeper woken and then killed takes the wakeup with it.
+    One,
+}
+
+/// How long a blocking operation waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Not at all (`try_`).
+    No,
+    /// As long as it takes.
+    Forever,
+    /// Until this instant (`_timeout`).
+    Until(Instant),
+}
+
+/// The queue as the blocking layer sees it: a lock that hands out the [`Store`], and a
+/// sequence word per [`Signal`] to sleep on. `Err` from `lock` or `wait` means the queue
+/// cannot be used (a corrupt state, or, in the models, this process was killed).
+pub trait Shared {
+    /// The locked state. Dropping it unlocks.
+    type Guard<'a>: Store
+    where
+        Self: 'a;
+    /// Locks the state (recovering it if the last owner died holding the lock).
+    fn lock(&self) -> Result<Self::Guard<'_>, String>;
+    /// The most records the queue holds.
+    fn capacity(&self) -> u64;
+    /// With the lock held: bumps `signal`'s sequence word and wakes `whom` of its sleepers.
+    fn wake(&self, guard: &mut Self::Guard<'_>, signal: Signal, whom: Wake);
+    /// Reads `signal`'s sequence word, unlocks, sleeps while the word keeps that value (until
+    /// a wake, `deadline`, or spuriously), and locks again.
+    fn wait<'a>(
+        &'a self,
+        guard: Self::Guard<'a>,
+        signal: Signal,
+        deadline: Option<Instant>,
+    ) -> Result<Self::Guard<'a>, String>;
+    /// Marks the queue unusable for every process (its state was found corrupt).
+    fn mark_broken(&self);
+}
+
+/// How a [`blocking_put`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Put {
+    /// The record is in the queue.
+    Done,
+    /// No room (with [`Wait::No`]).
+    Full,
+    /// The queue is closed.
+    Closed,
+    /// No room until the deadline.
+    Timeout,
+    /// The queue cannot be used.
+    Broken(String),
+}
+
+/// How a [`blocking_get`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Get {
+    /// The oldest record's payload.
+    Item(Vec<u8>),
+    /// Nothing there (with [`Wait::No`]).
+    Empty,
+    /// Closed, and no records left.
+    Closed,
+    /// Nothing there until the deadline.
+    Timeout,
+    /// The queue cannot be used.
+    Broken(String),
+}
+
+/// Whether a record of `len` payload bytes fits now: fewer than `capacity` records, and the
+/// bytes free.
+pub fn room<S: Store + ?Sized>(s: &S, capacity: u64, len: usize) -> bool {
+    let used = s.load(Word::Write).saturating_sub(s.load(Word::Read));
+    s.load(Word::Count) < capacity && HEADER + len as u64 <= s.data_len().saturating_sub(used)
+}
+
+/// Sleeps on `signal` unless `wait` says not to or its deadline has passed; `Err` with the
+/// outcome to return otherwise.
+fn sleep<'a, Q: Shared, R>(
+    q: &'a Q,
+    guard: Q::Guard<'a>,
+    signal: Signal,
+    wait: Wait,
+    empty: R,
+    timeout: R,
+    broken: fn(String) -> R,
+) -> Result<Q::Guard<'a>, R> {
+    let deadline = match wait {
+        Wait::No => return Err(empty),
+        Wait::Forever => None,
+        Wait::Until(d) if Instant::now() >= d => return Err(timeout),
+        Wait::Until(d) => Some(d),
+    };
+    q.wait(guard, signal, deadline).map_err(broken)
+}
+
+// ANCHOR: blocking_put
+/// Puts one record holding `payload` (at most [`max_payload`] bytes), waiting for room as
+/// `wait` says. Wakes the getters **before** the commit, with the lock held: if this process
+/// dies in between, the processes it woke are already queued on the lock and recover it.
+pub fn blocking_put<Q: Shared>(q: &Q, payload: &[u8], wait: Wait, whom: Wake) -> Put {
+    let mut guard = match q.lock() {
+        Ok(g) => g,
+        Err(why) => return Put::Broken(why),
+    };
+    loop {
+        if guard.load(Word::Closed) != 0 {
+            return Put::Closed;
+        }
+        if room(&guard, q.capacity(), payload.len()) {
+            q.wake(&mut guard, Signal::NotEmpty, whom); // first...
+            return match push(&mut guard, q.capacity(), payload) {
+                Ok(Push::Done) => Put::Done, // ...then the commit
+                Ok(Push::Closed) => Put::Closed,
+                Ok(Push::Full) => unreachable!("room was checked under the same lock"),
+                Err(Corrupt(why)) => {
+                    q.mark_broken();
+                    Put::Broken(why)
+                }
+            };
+        }
+        guard = match sleep(
+            q,
+            guard,
+            Signal::NotFull,
+            wait,
+            Put::Full,
+            Put::Timeout,
+            Put::Broken,
+        ) {
+            Ok(g) => g,
+            Err(outcome) => return outcome,
+        };
+    }
+}
+// ANCHOR_END: blocking_put
+
+// ANCHOR: blocking_get
+/// Takes the oldest record, waiting for one as `wait` says; `Closed` once closed and drained.
+/// Wakes the putters before the commit, as [`blocking_put`] does.
+pub fn blocking_get<Q: Shared>(q: &Q, wait: Wait, whom: Wake) -> Get {
+    let mut guard = match q.lock() {
+        Ok(g) => g,
+        Err(why) => return Get::Broken(why),
+    };
+    loop {
+        if guard.load(Word::Read) != guard.load(Word::Write) {
+            q.wake(&mut guard, Signal::NotFull, whom); // first...
+            return match pop(&mut guard) {
+                Ok(Some(payload)) => Get::Item(payload), // ...then the commit
+                Ok(None) => unreachable!("positions differ, so there is a record"),
+                Err(Corrupt(why)) => {
+                    q.mark_broken();
+                    Get::Broken(why)
+                }
+            };
+        }
+        if guard.load(Word::Closed) != 0 {
+            return Get::Closed;
+        }
+        guard = match sleep(
+            q,
+            guard,
+            Signal::NotEmpty,
+            wait,
+            Get::Empty,
+            Get::Timeout,
+            Get::Broken,
+        ) {
+            Ok(g) => g,
+            Err(outcome) => return outcome,
+        };
+    }
+}
+// ANCHOR_END: blocking_get
+
+/// Closes the queue and wakes every sleeper of both kinds. Returns whether it was open (false
+/// too if the queue cannot be used).
+pub fn close_and_wake<Q: Shared>(q: &Q) -> bool {
+    let Ok(mut guard) = q.lock() else {
+        return false;
+    };
+    q.wake(&mut guard, Signal::NotEmpty, Wake::All);
+    q.wake(&mut guard, Signal::NotFull, Wake::All);
+    close(&mut guard)
+}
 
 /// A [`Store`] in ordinary memory: for tests, and to show the protocol without an OS.
 #[derive(Debug, Clone, PartialEq, Eq)]
