@@ -47,8 +47,8 @@ pub struct Connection {
 #[derive(Debug, Clone, Copy)]
 struct Spin {
     max: Duration,
-    /// The current budget: doubled (up to `max`) when data arrived while spinning, halved
-    /// (down to `max / 32`) when the spin ran out and the receive had to block anyway.
+    /// The current budget: back to `max` when the answer came within `max`, halved (down to
+    /// `max / 32`) when it came later.
     budget: Duration,
 }
 
@@ -105,13 +105,13 @@ impl Connection {
     /// Receives one message (Python's `recv_bytes`). [`FrameError::Closed`] means the peer
     /// closed its end between messages.
     pub fn recv_bytes(&mut self) -> Result<Vec<u8>, FrameError> {
-        self.spin_until_readable();
+        self.spin_until_readable()?;
         frame::read_frame(&mut self.stream, self.max_message)
     }
 
     /// Receives one message into `buf`, reusing its allocation.
     pub fn recv_bytes_into(&mut self, buf: &mut Vec<u8>) -> Result<(), FrameError> {
-        self.spin_until_readable();
+        self.spin_until_readable()?;
         frame::read_frame_into(&mut self.stream, self.max_message, buf)
     }
 
@@ -121,20 +121,21 @@ impl Connection {
     /// within that time and runs on another CPU, the receive never sleeps, and neither side
     /// pays the scheduler's wake-up: the round trip gets several times faster. The price is
     /// CPU time: a spinning receive keeps its CPU busy for up to `max`, even when nothing
-    /// comes. The budget adapts: it halves (down to `max / 32`) each time the spin runs out,
-    /// and doubles back when data arrives while spinning, so an idle connection spins little.
-    /// On a machine with fewer free CPUs than spinning processes, spinning only delays the
-    /// peer: leave it off there.
+    /// comes. The budget adapts: after the spin runs out, the receive blocks, and if the answer
+    /// still came within `max` of the start the budget goes back to `max` (a full spin would
+    /// have caught it); if it came later, the budget halves (down to `max / 32`), so an idle
+    /// connection spins little. On a machine with fewer free CPUs than spinning processes,
+    /// spinning only delays the peer: leave it off there.
     pub fn set_spin(&mut self, max: Option<Duration>) {
         self.spin = max.map(|max| Spin { max, budget: max });
     }
 
-    fn spin_until_readable(&mut self) {
-        let Some(spin) = self.spin.as_mut() else {
-            return;
+    fn spin_until_readable(&mut self) -> Result<(), FrameError> {
+        let Some(mut spin) = self.spin else {
+            return Ok(());
         };
         if !self.stream.buffer().is_empty() {
-            return;
+            return Ok(());
         }
         let fd = self.stream.get_ref().as_raw_fd();
         let start = Instant::now();
@@ -149,22 +150,40 @@ impl Connection {
                     libc::MSG_PEEK | libc::MSG_DONTWAIT,
                 )
             };
-            let waited = start.elapsed();
             if n >= 0 {
-                // Data, or end of stream: the read will not block.
-                spin.budget = (spin.budget * 2).clamp(spin.max / 32, spin.max);
-                return;
+                spin.budget = spin.max; // data (or end of stream) while spinning
+                break;
             }
             let e = io::Error::last_os_error();
             if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
-                return; // the read reports it
+                break; // the read reports it
             }
-            if waited >= spin.budget {
-                spin.budget = (spin.budget / 2).max(spin.max / 32);
-                return;
+            if start.elapsed() >= spin.budget {
+                // Block until readable, honouring the read timeout, and learn from how long
+                // the answer took: within `max`, a full spin would have caught it.
+                let timeout = self
+                    .stream
+                    .get_ref()
+                    .read_timeout()
+                    .map_err(FrameError::Io)?;
+                let ready = poll_readable(self.stream.get_ref().as_fd(), timeout)
+                    .map_err(FrameError::Io)?;
+                spin.budget = if start.elapsed() <= spin.max {
+                    spin.max
+                } else {
+                    (spin.budget / 2).max(spin.max / 32)
+                };
+                self.spin = Some(spin);
+                if !ready {
+                    // What the read would have returned after the same timeout.
+                    return Err(FrameError::Io(io::ErrorKind::WouldBlock.into()));
+                }
+                return Ok(());
             }
             std::hint::spin_loop();
         }
+        self.spin = Some(spin);
+        Ok(())
     }
     // ANCHOR_END: spin
 
