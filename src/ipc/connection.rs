@@ -47,10 +47,16 @@ pub struct Connection {
 #[derive(Debug, Clone, Copy)]
 struct Spin {
     max: Duration,
-    /// The current budget: back to `max` when the answer came within `max`, halved (down to
-    /// `max / 32`) when it came later.
+    /// The current budget: doubled (up to `max`) when data arrived while spinning, halved
+    /// (down to `max / 32`) when the answer came later than `max`.
     budget: Duration,
+    /// Receives since the last full-length probe.
+    since_probe: u32,
 }
+
+/// Every this many receives, a receive with a reduced budget spins the full `max` once, to
+/// find out whether spinning would pay again.
+const SPIN_PROBE_EVERY: u32 = 16;
 
 /// The buffered socket as one `Read + Write` (reads buffered, writes direct).
 struct Duplex<'a>(&'a mut BufReader<UnixStream>);
@@ -121,13 +127,17 @@ impl Connection {
     /// within that time and runs on another CPU, the receive never sleeps, and neither side
     /// pays the scheduler's wake-up: the round trip gets several times faster. The price is
     /// CPU time: a spinning receive keeps its CPU busy for up to `max`, even when nothing
-    /// comes. The budget adapts: after the spin runs out, the receive blocks, and if the answer
-    /// still came within `max` of the start the budget goes back to `max` (a full spin would
-    /// have caught it); if it came later, the budget halves (down to `max / 32`), so an idle
-    /// connection spins little. On a machine with fewer free CPUs than spinning processes,
-    /// spinning only delays the peer: leave it off there.
+    /// comes. The budget adapts: it doubles (up to `max`) when data arrives while spinning and
+    /// halves (down to `max / 32`) when the answer comes later than `max`, and every 16th
+    /// receive spins the full `max` once to see whether spinning pays again. On a machine with
+    /// fewer free CPUs than spinning processes, spinning only delays the peer: leave it off
+    /// there.
     pub fn set_spin(&mut self, max: Option<Duration>) {
-        self.spin = max.map(|max| Spin { max, budget: max });
+        self.spin = max.map(|max| Spin {
+            max,
+            budget: max,
+            since_probe: 0,
+        });
     }
 
     fn spin_until_readable(&mut self) -> Result<(), FrameError> {
@@ -139,6 +149,13 @@ impl Connection {
         }
         let fd = self.stream.get_ref().as_raw_fd();
         let start = Instant::now();
+        spin.since_probe += 1;
+        let limit = if spin.since_probe >= SPIN_PROBE_EVERY {
+            spin.since_probe = 0;
+            spin.max
+        } else {
+            spin.budget
+        };
         loop {
             let mut byte = 0u8;
             // SAFETY: a one-byte peek into a local, without blocking.
@@ -151,16 +168,19 @@ impl Connection {
                 )
             };
             if n >= 0 {
-                spin.budget = spin.max; // data (or end of stream) while spinning
+                // Data (or end of stream) while spinning: spinning pays.
+                spin.budget = (start.elapsed() * 2).max(spin.budget * 2).min(spin.max);
                 break;
             }
             let e = io::Error::last_os_error();
             if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
                 break; // the read reports it
             }
-            if start.elapsed() >= spin.budget {
-                // Block until readable, honouring the read timeout, and learn from how long
-                // the answer took: within `max`, a full spin would have caught it.
+            if start.elapsed() >= limit {
+                // Block until readable, honouring the read timeout. An answer later than `max`
+                // means spinning would not have caught it: spin less. (An answer within `max`
+                // is ambiguous: on a shared CPU it may have come *because* this side stopped
+                // spinning; the periodic probe settles whether spinning pays.)
                 let timeout = self
                     .stream
                     .get_ref()
@@ -168,11 +188,9 @@ impl Connection {
                     .map_err(FrameError::Io)?;
                 let ready = poll_readable(self.stream.get_ref().as_fd(), timeout)
                     .map_err(FrameError::Io)?;
-                spin.budget = if start.elapsed() <= spin.max {
-                    spin.max
-                } else {
-                    (spin.budget / 2).max(spin.max / 32)
-                };
+                if start.elapsed() > spin.max {
+                    spin.budget = (spin.budget / 2).max(spin.max / 32);
+                }
                 self.spin = Some(spin);
                 if !ready {
                     // What the read would have returned after the same timeout.
