@@ -34,6 +34,36 @@ fn a_pipe_carries_messages_both_ways_and_reports_the_peer_closing() {
 }
 
 #[test]
+fn a_spinning_receive_gets_the_same_messages_and_still_blocks_and_times_out() {
+    let (mut a, mut b) = pipe().unwrap();
+    b.set_spin(Some(Duration::from_micros(200)));
+    // Messages that are there already, and ones that come while the receive spins or after it
+    // has given up spinning and blocked.
+    a.send_bytes(b"ready").unwrap();
+    assert_eq!(b.recv_bytes().unwrap(), b"ready");
+    let sender = thread::spawn(move || {
+        for (i, pause) in [0u64, 1, 50].into_iter().enumerate() {
+            thread::sleep(Duration::from_millis(pause));
+            a.send_bytes(&[i as u8; 100_000]).unwrap();
+        }
+        a
+    });
+    for i in 0..3u8 {
+        assert_eq!(b.recv_bytes().unwrap(), vec![i; 100_000]);
+    }
+    let a = sender.join().unwrap();
+    // A read timeout still applies after the spin.
+    b.set_read_timeout(Some(Duration::from_millis(30))).unwrap();
+    let start = Instant::now();
+    assert!(matches!(b.recv_bytes(), Err(FrameError::Io(_))));
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    // And the peer closing is still reported as such.
+    b.set_read_timeout(Some(LIMIT)).unwrap();
+    drop(a);
+    assert!(matches!(b.recv_bytes(), Err(FrameError::Closed)));
+}
+
+#[test]
 fn messages_read_ahead_count_as_ready_and_keep_the_socket() {
     let (mut a, mut b) = pipe().unwrap();
     a.send_bytes(b"one").unwrap();

@@ -65,3 +65,6 @@ pub mod thread_local;
 // Only the ring's OS-free index protocol: the rest of `ipc` makes system calls.
 #[path = "../../../src/ipc/ring_protocol.rs"]
 pub mod ring_protocol;
+// And the cross-process queue's OS-free record and blocking protocol.
+#[path = "../../../src/ipc/queue_protocol.rs"]
+pub mod queue_protocol;

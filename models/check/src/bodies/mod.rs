@@ -10,6 +10,7 @@ pub use super::world;
 pub mod counter;
 pub mod event;
 pub mod io_event_loop;
+pub mod ipc_queue;
 pub mod lock_order;
 pub mod pipeline;
 pub mod pool;
@@ -42,6 +43,7 @@ pub fn models() -> Vec<Model> {
         semaphore::models(),
         lock_order::models(),
         ring::models(),
+        ipc_queue::models(),
         io_event_loop::models(),
     ]
     .concat()
