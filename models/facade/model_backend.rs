@@ -10,7 +10,7 @@
 //!   out — neither models a clock — so the timeout paths are exercised with zero timeouts in the
 //!   models and with real expiry on real threads. Timed code must recheck its deadline in a
 //!   loop anyway (spurious wakeups).
-//! - `hint::Backoff` has a budget of one snooze (production: 7 spinning steps, 4 yields).
+//! - `hint::Backoff` has a budget of one snooze (production: 7 spinning steps, 20 yields).
 //! - `notify_one`/`notify_all` return `()` (parking_lot returns a `bool`).
 //! - A `MutexGuard` dropped while its thread panics does not unlock (see its `Drop`): a
 //!   deadlock report must not call back into the checker. For the same reason, a model that
