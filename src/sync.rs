@@ -88,7 +88,9 @@ pub mod hint {
 
     /// A budget of short waits to spend before parking a thread, in the shape of
     /// crossbeam-utils' `Backoff`: [`snooze`](Self::snooze) spins 1, 2, 4, .. 64 times
-    /// ([`spin_loop`]), then yields the CPU 20 times, then says the budget is spent. On the
+    /// ([`spin_loop`]; on a machine or affinity mask of one CPU it yields instead, the thread
+    /// it waits for cannot run meanwhile), then yields the CPU 20 times, then says the budget
+    /// is spent. On the
     /// 2-vCPU VM of the queue benchmark that is about 15 µs, the order of what parking a
     /// thread and waking it costs there; 4 yields (crossbeam's count) parked several times
     /// as often at capacity 1.
@@ -130,7 +132,7 @@ pub mod hint {
             if self.step >= Self::STEPS {
                 return false;
             }
-            if self.step < Self::SPIN_STEPS {
+            if self.step < Self::SPIN_STEPS && many_cpus() {
                 for _ in 0..1u32 << self.step {
                     spin_loop();
                 }
@@ -145,6 +147,13 @@ pub mod hint {
         pub fn is_spent(&self) -> bool {
             self.step >= Self::STEPS
         }
+    }
+
+    /// Whether this process may run on more than one CPU (asked once). On one CPU the thread
+    /// we wait for cannot run while we spin, so the spinning steps yield instead.
+    fn many_cpus() -> bool {
+        static MANY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *MANY.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
     }
 }
 
