@@ -10,6 +10,7 @@
 //!   out — neither models a clock — so the timeout paths are exercised with zero timeouts in the
 //!   models and with real expiry on real threads. Timed code must recheck its deadline in a
 //!   loop anyway (spurious wakeups).
+//! - `hint::Backoff` has a budget of one snooze (production: 7 spinning steps, 20 yields).
 //! - `notify_one`/`notify_all` return `()` (parking_lot returns a `bool`).
 //! - A `MutexGuard` dropped while its thread panics does not unlock (see its `Drop`): a
 //!   deadlock report must not call back into the checker. For the same reason, a model that
@@ -304,9 +305,40 @@ pub mod thread {
     }
 }
 
-/// Scheduler hints of the checker.
+/// Scheduler hints of the checker, and a one-step [`Backoff`](hint::Backoff).
 pub mod hint {
     pub use crate::checker::hint::spin_loop;
+
+    /// Production's spin-then-park budget, cut to one snooze: one [`spin_loop`] (a yield to
+    /// the checker, which may run any other thread there). A `Backoff` may only guard reads
+    /// of a hint before a recheck under a lock, so a longer budget reaches no state this one
+    /// does not; it would multiply the schedules to explore by the number of steps.
+    #[derive(Debug, Default)]
+    pub struct Backoff {
+        spent: bool,
+    }
+
+    impl Backoff {
+        /// A full budget (of one step).
+        pub fn new() -> Self {
+            Backoff { spent: false }
+        }
+
+        /// Yields to the checker once and returns true; false afterwards.
+        pub fn snooze(&mut self) -> bool {
+            if self.spent {
+                return false;
+            }
+            self.spent = true;
+            spin_loop();
+            true
+        }
+
+        /// True when the budget is spent: the next [`snooze`](Self::snooze) returns false.
+        pub fn is_spent(&self) -> bool {
+            self.spent
+        }
+    }
 }
 
 /// Cells whose accesses the checker tracks (loom: a read not ordered after the last write is

@@ -1,6 +1,8 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::hint::Backoff;
 use crate::sync::time::{Duration, Instant};
 use crate::sync::{Condvar, Mutex, MutexGuard};
 
@@ -12,6 +14,10 @@ use super::error::{GetError, PutError, TaskDoneError, ZeroCapacity};
 ///
 /// One [`Mutex`] guards the items; a getter waits on `not_empty`, a putter on `not_full`, and
 /// [`join`](Self::join) on `all_tasks_done` (CPython's `queue.Queue` has the same three).
+/// Two things make it fast where CPython's design is slow: a caller that has to wait first
+/// watches a length hint for a few microseconds before it parks (parking and waking a thread
+/// costs tens of microseconds here), and a put or get notifies only when the state under the
+/// lock says somebody is parked on the other side.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -45,6 +51,10 @@ pub struct BoundedQueue<T> {
     /// Signalled when the count of unfinished tasks drops to zero: `join` waits here.
     all_tasks_done: Condvar,
     capacity: usize,
+    /// `items.len()`, stored under the lock at every change. Read without the lock only by a
+    /// caller spinning before it parks, as a hint that it is worth taking the lock again;
+    /// every decision is made on `state`, under the lock.
+    len_hint: AtomicUsize,
 }
 
 struct State<T> {
@@ -52,6 +62,18 @@ struct State<T> {
     closed: bool,
     /// Items put and not yet marked done with `task_done`.
     unfinished: usize,
+    /// Getters parked on `not_empty` (counted up before the wait, down after it, under the
+    /// lock): a put notifies only if there is one.
+    getters_parked: usize,
+    /// Putters parked on `not_full`: a get notifies only if there is one.
+    putters_parked: usize,
+}
+
+/// Which side of the queue a caller is on: what it waits for, where, and who counts it.
+#[derive(Clone, Copy)]
+enum Side {
+    Get,
+    Put,
 }
 // ANCHOR_END: struct
 
@@ -82,11 +104,14 @@ impl<T> BoundedQueue<T> {
                 items: VecDeque::with_capacity(capacity.min(1024)),
                 closed: false,
                 unfinished: 0,
+                getters_parked: 0,
+                putters_parked: 0,
             }),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
             all_tasks_done: Condvar::new(),
             capacity,
+            len_hint: AtomicUsize::new(0),
         })
     }
 
@@ -94,13 +119,11 @@ impl<T> BoundedQueue<T> {
     /// Puts `item` at the back, blocking while the queue is full. Fails only when the queue is
     /// closed (before or while waiting), handing `item` back.
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
-        let mut state = self.state.lock();
-        // `while`, not `if`: by the time this thread holds the lock again, another putter may
-        // have filled the slot the wakeup announced (and wakeups may be spurious).
-        while state.items.len() == self.capacity && !state.closed {
-            self.not_full.wait(&mut state);
+        let state = self.state.lock();
+        match self.wait(state, Side::Put, None) {
+            Ok(state) => self.push(state, item),
+            Err(_) => unreachable!("a wait without a deadline does not time out"),
         }
-        self.push(state, item)
     }
     // ANCHOR_END: put
 
@@ -118,21 +141,13 @@ impl<T> BoundedQueue<T> {
     /// A zero timeout tries once. Every wakeup rechecks room first and the clock second, so
     /// a spurious or late wakeup never loses an item or a slot.
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
+        // `None`: a timeout too large to represent; wait as long as it takes.
         let deadline = Instant::now().checked_add(timeout);
-        let mut state = self.state.lock();
-        while state.items.len() == self.capacity && !state.closed {
-            match deadline {
-                Some(deadline) if Instant::now() >= deadline => {
-                    return Err(PutError::Timeout(item));
-                }
-                Some(deadline) => {
-                    self.not_full.wait_until(&mut state, deadline);
-                }
-                // A timeout too large to represent: wait as long as it takes.
-                None => self.not_full.wait(&mut state),
-            }
+        let state = self.state.lock();
+        match self.wait(state, Side::Put, deadline) {
+            Ok(state) => self.push(state, item),
+            Err(_timed_out) => Err(PutError::Timeout(item)),
         }
-        self.push(state, item)
     }
     // ANCHOR_END: put_timeout
 
@@ -144,10 +159,18 @@ impl<T> BoundedQueue<T> {
         }
         state.items.push_back(item);
         state.unfinished += 1;
+        self.len_hint.store(state.items.len(), Ordering::Relaxed);
+        // Decided under the lock: a getter counts itself before it parks, and it parks only
+        // after rechecking the queue under this lock, so it cannot slip in between.
+        let wake = state.getters_parked > 0;
         drop(state);
         // One item arrived: one getter can take it. Getters that find the queue empty again
-        // wait again, so waking one is enough (and cheaper than waking all).
-        self.not_empty.notify_one();
+        // wait again, so waking one is enough (and cheaper than waking all). Notifying on
+        // *every* put while one is parked, not only when the queue was empty, matters: see
+        // the flawed `TransitionNotifyQueue`.
+        if wake {
+            self.not_empty.notify_one();
+        }
         Ok(())
     }
     // ANCHOR_END: push
@@ -156,12 +179,11 @@ impl<T> BoundedQueue<T> {
     /// Takes the item at the front, blocking while the queue is empty. After
     /// [`close`](Self::close), items still buffered are delivered first; then `Err(Closed)`.
     pub fn get(&self) -> Result<T, GetError> {
-        let mut state = self.state.lock();
-        // `while`, not `if`: another getter may have taken the item that woke this one.
-        while state.items.is_empty() && !state.closed {
-            self.not_empty.wait(&mut state);
+        let state = self.state.lock();
+        match self.wait(state, Side::Get, None) {
+            Ok(state) => self.pop(state),
+            Err(_) => unreachable!("a wait without a deadline does not time out"),
         }
-        self.pop(state)
     }
     // ANCHOR_END: get
 
@@ -178,26 +200,89 @@ impl<T> BoundedQueue<T> {
     /// timeout tries once.
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
         let deadline = Instant::now().checked_add(timeout);
-        let mut state = self.state.lock();
-        while state.items.is_empty() && !state.closed {
-            match deadline {
-                Some(deadline) if Instant::now() >= deadline => return Err(GetError::Timeout),
-                Some(deadline) => {
-                    self.not_empty.wait_until(&mut state, deadline);
-                }
-                None => self.not_empty.wait(&mut state),
-            }
+        let state = self.state.lock();
+        match self.wait(state, Side::Get, deadline) {
+            Ok(state) => self.pop(state),
+            Err(_timed_out) => Err(GetError::Timeout),
         }
-        self.pop(state)
+    }
+
+    /// True while `side` has to wait: a getter on an empty, a putter on a full, open queue.
+    fn blocked(&self, state: &State<T>, side: Side) -> bool {
+        let len = state.items.len();
+        !state.closed
+            && match side {
+                Side::Get => len == 0,
+                Side::Put => len == self.capacity,
+            }
+    }
+
+    // ANCHOR: wait
+    /// Every blocking and timed put and get waits here, with `state` locked, until `side` can
+    /// go on (`Ok`, locked) or `deadline` passes (`Err`, locked; `None` waits forever).
+    fn wait<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State<T>>,
+        side: Side,
+        deadline: Option<Instant>,
+    ) -> Result<MutexGuard<'a, State<T>>, MutexGuard<'a, State<T>>> {
+        let past = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
+        if !self.blocked(&state, side) {
+            return Ok(state);
+        }
+        if past(deadline) {
+            return Err(state); // a zero timeout tries once
+        }
+        // 1. Spin: the other side is often running on another CPU and about to act. Release
+        // the lock and watch the length hint for a few microseconds. Only reads happen here,
+        // so this changes how soon we park, never what we decide: that happens below.
+        drop(state);
+        let mut backoff = Backoff::new();
+        while self.hint_blocked(side) && backoff.snooze() {}
+        state = self.state.lock();
+        // 2. Park. `while`, not `if`: another caller may have used up the item or slot that
+        // woke us (and wakeups may be spurious). Counted, so the other side knows to notify.
+        let condvar = match side {
+            Side::Get => &self.not_empty,
+            Side::Put => &self.not_full,
+        };
+        while self.blocked(&state, side) {
+            if past(deadline) {
+                return Err(state);
+            }
+            *state.parked(side) += 1;
+            match deadline {
+                Some(deadline) => {
+                    condvar.wait_until(&mut state, deadline);
+                }
+                None => condvar.wait(&mut state),
+            }
+            *state.parked(side) -= 1;
+        }
+        Ok(state)
+    }
+    // ANCHOR_END: wait
+
+    /// The lock-free guess at [`blocked`](Self::blocked) that a spinning caller watches.
+    fn hint_blocked(&self, side: Side) -> bool {
+        let len = self.len_hint.load(Ordering::Relaxed);
+        match side {
+            Side::Get => len == 0,
+            Side::Put => len >= self.capacity,
+        }
     }
 
     // ANCHOR: pop
     /// The end of every get: `state` is locked and either has an item or is closed.
     fn pop(&self, mut state: MutexGuard<'_, State<T>>) -> Result<T, GetError> {
         let item = state.items.pop_front().ok_or(GetError::Closed)?;
+        self.len_hint.store(state.items.len(), Ordering::Relaxed);
+        let wake = state.putters_parked > 0;
         drop(state);
-        // One slot freed: one putter can fill it.
-        self.not_full.notify_one();
+        // One slot freed: one putter can fill it, if one is parked.
+        if wake {
+            self.not_full.notify_one();
+        }
         Ok(item)
     }
     // ANCHOR_END: pop
@@ -277,6 +362,16 @@ impl<T> BoundedQueue<T> {
     /// True once [`close`](Self::close) has been called.
     pub fn is_closed(&self) -> bool {
         self.state.lock().closed
+    }
+}
+
+impl<T> State<T> {
+    /// The count of `side`'s parked callers.
+    fn parked(&mut self, side: Side) -> &mut usize {
+        match side {
+            Side::Get => &mut self.getters_parked,
+            Side::Put => &mut self.putters_parked,
+        }
     }
 }
 

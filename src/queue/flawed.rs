@@ -177,6 +177,85 @@ impl<T> SeedQueue<T> for IfWaitQueue<T> {
     }
 }
 
+// ANCHOR: transition_notify
+/// **Do not copy.** Two Condvars and `while` loops, but a put notifies `not_empty` only when
+/// it makes the queue non-empty (and a get notifies `not_full` only when it makes the queue
+/// non-full): "nobody can be waiting unless the queue was empty", the classic batching
+/// shortcut. With two getters waiting, a producer that puts two items before either getter
+/// runs notifies once, for the first item; the second getter sleeps next to an item
+/// (**deadlock**: 1 producer x 2 items, 2 consumers, capacity 2). `BoundedQueue` skips
+/// notifications too, but only when its count of parked getters is zero.
+pub struct TransitionNotifyQueue<T> {
+    state: Mutex<State<T>>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    maxsize: usize,
+}
+
+impl<T> TransitionNotifyQueue<T> {
+    fn put(&self, item: T) {
+        let mut state = self.state.lock();
+        while state.items.len() == self.maxsize {
+            self.not_full.wait(&mut state);
+        }
+        state.items.push_back(item);
+        state.unfinished += 1;
+        let was_empty = state.items.len() == 1;
+        drop(state);
+        if was_empty {
+            self.not_empty.notify_one(); // one wakeup for the whole batch of puts
+        }
+    }
+
+    fn get(&self) -> T {
+        let mut state = self.state.lock();
+        while state.items.is_empty() {
+            self.not_empty.wait(&mut state);
+        }
+        let item = state.items.pop_front().expect("not empty");
+        let was_full = state.items.len() + 1 == self.maxsize;
+        drop(state);
+        if was_full {
+            self.not_full.notify_one();
+        }
+        item
+    }
+}
+// ANCHOR_END: transition_notify
+
+impl<T> SeedQueue<T> for TransitionNotifyQueue<T> {
+    fn with_maxsize(maxsize: usize) -> Self {
+        TransitionNotifyQueue {
+            state: Mutex::new(State::new()),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            maxsize,
+        }
+    }
+    fn put(&self, item: T) -> Result<(), T> {
+        TransitionNotifyQueue::put(self, item);
+        Ok(())
+    }
+    fn get(&self) -> Option<T> {
+        Some(TransitionNotifyQueue::get(self))
+    }
+    fn qsize(&self) -> usize {
+        self.state.lock().items.len()
+    }
+    fn maxsize(&self) -> usize {
+        self.maxsize
+    }
+    fn task_done(&self) -> Result<(), TaskDoneError> {
+        self.state.lock().task_done()
+    }
+    fn join(&self) {
+        unimplemented!("not needed by this variant's model")
+    }
+    fn close(&self) {
+        no_close()
+    }
+}
+
 /// The correct part the task and close variants share: two Condvars, `while` loops.
 struct Core<T> {
     state: Mutex<State<T>>,

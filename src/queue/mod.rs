@@ -10,7 +10,9 @@
 //! Reference implementation (copy this):
 //! - [`BoundedQueue`]: one [`Mutex`](crate::sync::Mutex) around a `VecDeque`, two
 //!   [`Condvar`](crate::sync::Condvar)s (`not_empty` for getters, `not_full` for putters) and
-//!   a third for `join`; every wait in a `while` loop. Blocking, `try_` and `_timeout`
+//!   a third for `join`; every wait in a `while` loop, after a short spin on a length hint
+//!   (`hint::Backoff` in the facade), and counted, so that puts and gets notify only when
+//!   the other side has somebody parked. Blocking, `try_` and `_timeout`
 //!   variants of put and get; failed puts hand the value back ([`PutError`]).
 //!
 //! Design decisions:
@@ -36,6 +38,9 @@
 //!   is *done*, so it returns while a consumer is still working. Bug: **early join**.
 //! - [`flawed::CloseNotifyOneQueue`]: `close` wakes one blocked getter with `notify_one`;
 //!   the others sleep forever. Bug: **deadlock**.
+//! - [`flawed::TransitionNotifyQueue`]: a put notifies only when the queue was empty (a get
+//!   only when it was full). Two getters wait, two items arrive, one notification. Bug:
+//!   **deadlock** (lost wakeup; 1 producer x 2 items, 2 consumers, capacity 2).
 
 mod bounded;
 mod error;

@@ -5,6 +5,7 @@
 
 use super::world::queue::flawed::{
     CloseNotifyOneQueue, EmptyJoinQueue, IfWaitQueue, OneCondvarQueue, SilentTaskQueue,
+    TransitionNotifyQueue,
 };
 use super::world::queue::{BoundedQueue, GetError, PutError, SeedQueue};
 use super::world::sync::atomic::{AtomicUsize, Ordering};
@@ -405,6 +406,8 @@ fn model(
 const SPSC: &str = "seed Queue(1): 1 producer x 2 items, 1 consumer";
 const MPSC: &str = "2 producers x 1 item, 1 consumer, capacity 1";
 const SPMC: &str = "1 producer x 2 items, 2 consumers, capacity 1";
+const SPMC_CAP_2: &str = "1 producer x 2 items, 2 consumers, capacity 2";
+const MPSC_CAP_2: &str = "2 producers x 2 items, 1 consumer, capacity 2";
 const MPSC_2: &str = "2 producers x 2 items, 1 consumer, capacity 1";
 const CLOSE_1: &str = "put 1 item and close, 1 consumer gets until closed";
 const CLOSE_2: &str = "put 1 item and close, 2 consumers get until closed";
@@ -453,6 +456,22 @@ pub fn models() -> Vec<Model> {
             || handoff::<BoundedQueue<u32>>(2, 2, 1, 1),
             MPSC_2_BOUND,
         ),
+        // Where notifying only on the empty/full transition loses a wakeup: the counts of
+        // parked getters and putters must not.
+        model(
+            "bounded",
+            SPMC_CAP_2,
+            Holds,
+            || handoff::<BoundedQueue<u32>>(1, 2, 2, 2),
+            THREE_THREADS,
+        ),
+        model(
+            "bounded",
+            MPSC_CAP_2,
+            Holds,
+            || handoff::<BoundedQueue<u32>>(2, 2, 1, 2),
+            MPSC_2_BOUND,
+        ),
         model(
             "bounded",
             CLOSE_1,
@@ -465,7 +484,12 @@ pub fn models() -> Vec<Model> {
             CLOSE_2,
             Holds,
             || close_wakes_getters::<BoundedQueue<u32>>(2, 1),
-            Exhaustive,
+            LoomPlan::Bounded {
+                preemptions: 4,
+                why: "exhaustive took 117,081 schedules before the spin before parking and \
+                      more than 15 minutes after; bound 4 takes seconds (5: ~16 s on a loaded \
+                      machine), and the close bug on this scenario needs 2",
+            },
         ),
         model(
             "bounded",
@@ -549,6 +573,13 @@ pub fn models() -> Vec<Model> {
             Caught(Kind::EarlyJoin),
             || task_done_join::<EmptyJoinQueue<u32>>(1),
             Exhaustive,
+        ),
+        model(
+            "notify on transition only (flawed)",
+            SPMC_CAP_2,
+            Caught(Kind::Deadlock),
+            || handoff::<TransitionNotifyQueue<u32>>(1, 2, 2, 2),
+            THREE_THREADS,
         ),
         model(
             "close with notify_one (flawed)",

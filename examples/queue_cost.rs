@@ -1,0 +1,99 @@
+//! Where the queue benchmark's time goes: moves 1,000,000 `usize` messages through one
+//! implementation in one shape, and prints wall time per message. Run it under
+//! `perf stat -e task-clock,context-switches` to get CPU time and context switches per
+//! message, which the loaded 2-vCPU machine the book's table comes from disturbs less than
+//! wall time:
+//!
+//! ```text
+//! cargo build --release -p threadproof --example queue_cost
+//! perf stat -e task-clock,context-switches target/release/examples/queue_cost bounded 1 1 64
+//! ```
+//!
+//! Arguments: `bounded` | `crossbeam` | `flume`, then producers, consumers, capacity.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::thread;
+use std::time::Instant;
+
+use threadproof::queue::BoundedQueue;
+
+const MESSAGES: usize = 1_000_000;
+
+fn bounded(producers: usize, consumers: usize, cap: usize) {
+    let queue = BoundedQueue::new(cap);
+    let queue = &queue;
+    thread::scope(|s| {
+        let consumer_threads: Vec<_> = (0..consumers)
+            .map(|_| {
+                s.spawn(move || {
+                    while let Ok(v) = queue.get() {
+                        black_box(v);
+                    }
+                })
+            })
+            .collect();
+        let producer_threads: Vec<_> = (0..producers)
+            .map(|_| s.spawn(move || (0..MESSAGES / producers).for_each(|i| queue.put(i).unwrap())))
+            .collect();
+        producer_threads.into_iter().for_each(|t| t.join().unwrap());
+        queue.close();
+        consumer_threads.into_iter().for_each(|t| t.join().unwrap());
+    });
+}
+
+macro_rules! channel {
+    ($name:ident, $make:expr) => {
+        fn $name(producers: usize, consumers: usize, cap: usize) {
+            let (tx, rx) = $make(cap);
+            thread::scope(|s| {
+                for _ in 0..consumers {
+                    let rx = rx.clone();
+                    s.spawn(move || {
+                        while let Ok(v) = rx.recv() {
+                            black_box(v);
+                        }
+                    });
+                }
+                drop(rx);
+                for _ in 0..producers {
+                    let tx = tx.clone();
+                    s.spawn(move || (0..MESSAGES / producers).for_each(|i| tx.send(i).unwrap()));
+                }
+                drop(tx);
+            });
+        }
+    };
+}
+
+channel!(crossbeam, crossbeam::channel::bounded::<usize>);
+channel!(flume, flume::bounded::<usize>);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let numbers: Option<Vec<usize>> = args
+        .get(1..4)
+        .and_then(|a| a.iter().map(|n| n.parse().ok()).collect());
+    let run: Option<fn(usize, usize, usize)> = match args.first().map(String::as_str) {
+        Some("bounded") => Some(bounded),
+        Some("crossbeam") => Some(crossbeam),
+        Some("flume") => Some(flume),
+        _ => None,
+    };
+    let (Some(run), Some([producers, consumers, cap])) = (run, numbers.as_deref()) else {
+        eprintln!("usage: queue_cost bounded|crossbeam|flume PRODUCERS CONSUMERS CAPACITY");
+        return ExitCode::FAILURE;
+    };
+    if *producers == 0 || *consumers == 0 || *cap == 0 {
+        eprintln!("producers, consumers and capacity must be at least 1");
+        return ExitCode::FAILURE;
+    }
+    let start = Instant::now();
+    run(*producers, *consumers, *cap);
+    let ns = start.elapsed().as_nanos() as f64 / MESSAGES as f64;
+    println!(
+        "{} {producers}:{consumers} cap {cap}: {ns:.0} ns/message (wall)",
+        args[0]
+    );
+    ExitCode::SUCCESS
+}
