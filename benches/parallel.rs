@@ -347,8 +347,8 @@ fn machine_cpu() -> Option<(f64, f64, f64)> {
     Some(((total - idle - steal) / hz, steal / hz, total / hz))
 }
 
-/// One line per configuration from `benches/gil.py`: (executor, work, p, wall, cpu).
-type PyRow = (String, String, usize, f64, f64);
+/// One line per configuration from `benches/gil.py`: (executor, work, p, wall, cpu, best wall).
+type PyRow = (String, String, usize, f64, f64, f64);
 
 fn run_python() -> Result<(String, Vec<PyRow>), String> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gil.py");
@@ -371,7 +371,7 @@ fn run_python() -> Result<(String, Vec<PyRow>), String> {
             continue;
         }
         let f: Vec<&str> = line.split_whitespace().collect();
-        let [exec, work, p, wall, cpu] = f[..] else {
+        let [exec, work, p, wall, cpu, best] = f[..] else {
             return Err(format!("unexpected line from gil.py: {line}"));
         };
         let parse = |s: &str| s.parse::<f64>().map_err(|e| format!("{s}: {e}"));
@@ -381,6 +381,7 @@ fn run_python() -> Result<(String, Vec<PyRow>), String> {
             p.parse().map_err(|e| format!("{p}: {e}"))?,
             parse(wall)?,
             parse(cpu)?,
+            parse(best)?,
         ));
     }
     Ok((note, rows))
@@ -679,22 +680,24 @@ fn main() {
          sleeping task sleeps {} ms. Each cell is the median of {ROUNDS} runs (best: the \
          fastest); CPU time is the process's user + system time (`getrusage`), all threads. \
          Speedup and efficiency are from the medians, relative to the same strategy on 1 worker; \
-         e is the Karp–Flatt serial fraction of that row.\n",
+         e is the Karp–Flatt serial fraction of that row. S (best) and E (best) use the \
+         fastest run of each configuration instead: on a shared machine the fastest run is the \
+         one least disturbed by other processes.\n",
         CPU_TASK.as_millis(),
         SLEEP.as_millis()
     );
     let _ = writeln!(
         out,
         "| work | strategy | p | wall ms (median) | wall ms (best) | CPU ms | CPU / wall | \
-         speedup S | efficiency E | Karp–Flatt e |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+         speedup S | efficiency E | Karp–Flatt e | S (best) | E (best) |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     let mut fits = String::new();
     let _ = writeln!(
         fits,
         "| work | strategy | fitted over p | serial fraction f | Amdahl limit 1/f | \
-         S(2) fitted / measured | S(4) fitted / measured |\n\
-         |---|---|---|--:|--:|--:|--:|"
+         S(2) fitted / measured | S(4) fitted / measured | f (best runs) |\n\
+         |---|---|---|--:|--:|--:|--:|--:|"
     );
     let mut rust_panels = Vec::new();
     let mut target = None;
@@ -714,7 +717,7 @@ fn main() {
             .timing();
         let _ = writeln!(
             out,
-            "| {} | {} | 1 | {:.1} | {:.1} | {:.1} | {:.2} | — | — | — |",
+            "| {} | {} | 1 | {:.1} | {:.1} | {:.1} | {:.2} | — | — | — | — | — |",
             work.name(),
             Strategy::Plain.name(),
             plain.wall * 1e3,
@@ -737,10 +740,19 @@ fn main() {
                 })
                 .collect();
             let points: Vec<Point> = measure::scaling(&samples).expect("positive times");
-            for ((c, t), pt) in mine.iter().zip(&timings).zip(&points) {
+            let best_samples: Vec<Sample> = mine
+                .iter()
+                .zip(&timings)
+                .map(|(c, t)| Sample {
+                    workers: c.p,
+                    seconds: t.best,
+                })
+                .collect();
+            let best_points = measure::scaling(&best_samples).expect("positive times");
+            for (((c, t), pt), bp) in mine.iter().zip(&timings).zip(&points).zip(&best_points) {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {} |",
+                    "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {} | {:.2} | {:.2} |",
                     work.name(),
                     strategy.name(),
                     c.p,
@@ -750,7 +762,9 @@ fn main() {
                     t.cpu / t.wall,
                     pt.speedup,
                     pt.efficiency,
-                    fmt_f(pt.karp_flatt)
+                    fmt_f(pt.karp_flatt),
+                    bp.speedup,
+                    bp.efficiency
                 );
             }
             if strategy == Strategy::Pool {
@@ -783,7 +797,7 @@ fn main() {
             let measured = |p: usize| points.iter().find(|x| x.workers == p).map(|x| x.speedup);
             let _ = writeln!(
                 fits,
-                "| {} | {} | 1–{} | {f} | {limit} | {} / {} | {} / {} |",
+                "| {} | {} | 1–{} | {f} | {limit} | {} / {} | {} / {} | {} |",
                 work.name(),
                 strategy.name(),
                 up_to,
@@ -791,6 +805,7 @@ fn main() {
                 fmt_f(measured(2)),
                 fmt_f(predicted(4)),
                 fmt_f(measured(4)),
+                fit_cells(&best_samples, up_to).0,
             );
             series.push(Series {
                 label: strategy.name().to_string(),
@@ -800,7 +815,7 @@ fn main() {
                 } else {
                     ""
                 },
-                points: points.iter().map(|p| (p.workers, p.speedup)).collect(),
+                points: best_points.iter().map(|p| (p.workers, p.speedup)).collect(),
             });
         }
         rust_panels.push((format!("Rust, {} tasks", work.name()), series));
@@ -881,10 +896,11 @@ fn main() {
         Ok((note, rows)) => {
             let _ = writeln!(
                 out,
-                "{note}; median of {ROUNDS}. A process pool's work runs in its children, so \
+                "{note}; median and fastest of {ROUNDS}. A process pool's work runs in its children, so \
                  its CPU column is empty.\n\n\
-                 | work | executor | p | wall ms | CPU ms | CPU / wall | speedup S | \
-                 efficiency E | Karp–Flatt e |\n|---|---|--:|--:|--:|--:|--:|--:|--:|"
+                 | work | executor | p | wall ms (median) | wall ms (best) | CPU ms | CPU / wall | \
+                 speedup S | efficiency E | Karp–Flatt e | S (best) | E (best) |\n\
+                 |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
             );
             for (exec, work, color, dash) in [
                 ("threads", "cpu", "#a50f15", "6,3"),
@@ -900,11 +916,20 @@ fn main() {
                         seconds: r.3,
                     })
                     .collect();
-                let Ok(points) = measure::scaling(&samples) else {
+                let best_samples: Vec<Sample> = mine
+                    .iter()
+                    .map(|r| Sample {
+                        workers: r.2,
+                        seconds: r.5,
+                    })
+                    .collect();
+                let (Ok(points), Ok(best_points)) =
+                    (measure::scaling(&samples), measure::scaling(&best_samples))
+                else {
                     let _ = writeln!(out, "| {work} | {exec} | (no usable times) |");
                     continue;
                 };
-                for (r, pt) in mine.iter().zip(&points) {
+                for ((r, pt), bp) in mine.iter().zip(&points).zip(&best_points) {
                     let (cpu, ratio) = if r.4.is_nan() {
                         ("—".to_string(), "—".to_string())
                     } else {
@@ -912,7 +937,7 @@ fn main() {
                     };
                     let _ = writeln!(
                         out,
-                        "| {} | {exec} | {} | {:.1} | {cpu} | {ratio} | {:.2} | {:.2} | {} |",
+                        "| {} | {exec} | {} | {:.1} | {:.1} | {cpu} | {ratio} | {:.2} | {:.2} | {} | {:.2} | {:.2} |",
                         if work == "cpu" {
                             "CPU-bound"
                         } else {
@@ -920,9 +945,12 @@ fn main() {
                         },
                         r.2,
                         r.3 * 1e3,
+                        r.5 * 1e3,
                         pt.speedup,
                         pt.efficiency,
-                        fmt_f(pt.karp_flatt)
+                        fmt_f(pt.karp_flatt),
+                        bp.speedup,
+                        bp.efficiency
                     );
                 }
                 py_panel.push(Series {
@@ -936,7 +964,7 @@ fn main() {
                     ),
                     color,
                     dash,
-                    points: points.iter().map(|p| (p.workers, p.speedup)).collect(),
+                    points: best_points.iter().map(|p| (p.workers, p.speedup)).collect(),
                 });
             }
         }
@@ -955,7 +983,8 @@ fn main() {
         panels.push(("python3, 12 tasks".to_string(), py_panel));
     }
     let caption = format!(
-        "{} · {} of {} CPUs usable · load {} → {} · median of {ROUNDS} runs",
+        "{} · {} of {} CPUs usable · load {} → {} · speedup of the fastest of {ROUNDS} runs \
+         (the least disturbed; medians in the table)",
         machine.date, cpus, machine.online, load_before, load_after
     );
     let svg = format!("{dir}/speedup{suffix}.svg");
