@@ -19,6 +19,7 @@
 //! | [`semaphore`] | 001 并发的级别 | `Semaphore`, `BoundedSemaphore` | `SilentSemaphore` (missed wakeup, seen as deadlock), `RacyBoundedSemaphore` (over-permit) |
 //! | [`lock_order`] | 002 §2.5, §2.5.1 | `OrderedMutex`, `lock_two`, `transfer`, `dine_ordered`, `dine_seated`, `Waiter` | `transfer_naive`, `dine_naive` (deadlock), `transfer_unordered` (lock order) |
 //! | `ipc` (Linux only) | 003 §1.1-1.5, 002 §3.1-3.4 | frames, `pipe`/`Listener`/`Client` (Python-compatible), `communicate`, `Process`, `Pool`, shared-memory ring | `communicate_write_then_read` (deadlock), ring `RELAXED` orderings (torn read) |
+//! | [`measure`] | 001 性能评估 | `speedup`, `efficiency`, `karp_flatt`, `fit_serial_fraction`, Amdahl and Gustafson | — (arithmetic; `benches/parallel.rs` has the global-lock demo) |
 //!
 //! Run `cargo run --release` in the repository for the check report, `cargo test` for every
 //! test and model check, and read the book in `book/`.
@@ -31,6 +32,7 @@ pub mod io_models;
 #[cfg(target_os = "linux")]
 pub mod ipc;
 pub mod lock_order;
+pub mod measure;
 pub mod pipeline;
 pub mod pool;
 pub mod queue;
