@@ -19,6 +19,7 @@ fn results_come_back_in_input_order() {
     assert_eq!(out, items.iter().map(|x| Ok(x * x)).collect::<Vec<_>>());
 }
 
+// ANCHOR: per_item
 #[test]
 fn errors_and_panics_are_collected_per_item() {
     let items = [1, 2, 3, 4];
@@ -37,6 +38,7 @@ fn errors_and_panics_are_collected_per_item() {
         ]
     );
 }
+// ANCHOR_END: per_item
 
 #[test]
 fn never_more_threads_than_workers() {
