@@ -225,30 +225,50 @@ pub fn read_len<R: Read + ?Sized>(r: &mut R, max: u64) -> Result<u64, FrameError
 }
 // ANCHOR_END: read_len
 
-/// Reads one frame's payload into `buf` (cleared first), accepting at most `max` bytes.
+/// Reads one frame's payload into `buf` (replacing what it held), accepting at most `max` bytes.
 pub fn read_frame_into<R: Read + ?Sized>(
     r: &mut R,
     max: u64,
     buf: &mut Vec<u8>,
 ) -> Result<(), FrameError> {
-    buf.clear();
-    let len = read_len(r, max)?;
-    // Reserve a bounded amount; the vector grows only as bytes really arrive.
-    buf.reserve(len.min(INITIAL_RESERVE) as usize);
-    let got = loop {
-        match r.take(len).read_to_end(buf) {
-            Ok(_) => break buf.len() as u64,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(FrameError::Io(e)),
+    let len = match read_len(r, max) {
+        Ok(len) => len,
+        Err(e) => {
+            buf.clear();
+            return Err(e);
         }
     };
-    if got < len {
-        return Err(FrameError::Truncated {
-            part: Part::Payload,
-            got,
-            expected: len,
-        });
+    // The payload is read straight into `buf`, in chunks that grow only as bytes really
+    // arrive: the first is at most INITIAL_RESERVE, each later one at most what has arrived so
+    // far, so a lying length costs at most twice the bytes actually sent. Bytes `buf` already
+    // holds from an earlier message are overwritten in place, not zeroed first. A payload
+    // larger than the connection's read buffer thus takes one `read` for its rest, straight
+    // into place, where `read_to_end` took one per doubling step, each through the buffer.
+    let mut got = 0usize;
+    while (got as u64) < len {
+        let chunk = (len - got as u64).min((got as u64).max(INITIAL_RESERVE)) as usize;
+        let end = got + chunk;
+        if buf.len() < end {
+            buf.resize(end, 0);
+        }
+        let n = match read_full(r, &mut buf[got..end]) {
+            Ok(n) => n,
+            Err(e) => {
+                buf.truncate(got);
+                return Err(e);
+            }
+        };
+        got += n;
+        if n < chunk {
+            buf.truncate(got);
+            return Err(FrameError::Truncated {
+                part: Part::Payload,
+                got: got as u64,
+                expected: len,
+            });
+        }
     }
+    buf.truncate(got);
     Ok(())
 }
 
@@ -288,6 +308,24 @@ mod tests {
                 assert_eq!(max, DEFAULT_MAX_MESSAGE);
             }
             other => panic!("expected TooLarge, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reused_buffer_holds_exactly_the_new_payload() {
+        // An earlier, longer message leaves bytes in the buffer; they are overwritten in
+        // place, and what is left over is cut off.
+        let mut buf = vec![9u8; 200_000];
+        for payload in [
+            vec![1u8; 150_000],
+            vec![2u8; 70_000],
+            b"short".to_vec(),
+            Vec::new(),
+        ] {
+            let mut wire = Vec::new();
+            write_frame(&mut wire, &payload).unwrap();
+            read_frame_into(&mut &wire[..], DEFAULT_MAX_MESSAGE, &mut buf).unwrap();
+            assert_eq!(buf, payload);
         }
     }
 
