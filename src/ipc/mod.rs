@@ -44,6 +44,7 @@ pub mod process;
 pub mod queue;
 pub mod queue_protocol;
 pub mod ring_protocol;
+mod shm;
 pub mod shm_ring;
 
 pub use communicate::{Output, communicate};

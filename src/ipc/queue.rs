@@ -94,8 +94,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -103,6 +102,7 @@ use super::message::{DecodeError, Message};
 use super::queue_protocol::{
     self as protocol, Corrupt, Get, Put, Shared, Signal, Store, Wait, Wake, Word,
 };
+use super::shm::{SharedMap, fstat};
 
 // Layout of the mapping.
 const MAGIC: usize = 0;
@@ -245,9 +245,8 @@ impl Error for GetError {}
 /// assert_eq!(other.get(), Err(GetError::Closed));
 /// ```
 pub struct Queue<T> {
-    map: NonNull<u8>,
-    len: usize,
-    fd: OwnedFd,
+    /// Unmapped on drop; the mutex in it is never destroyed: other processes may still use it.
+    map: SharedMap,
     capacity: u64,
     data_len: u64,
     _items: PhantomData<fn(T) -> T>,
@@ -258,14 +257,6 @@ pub struct Queue<T> {
 unsafe impl<T> Send for Queue<T> {}
 // SAFETY: as above.
 unsafe impl<T> Sync for Queue<T> {}
-
-fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}
 
 fn pthread(r: libc::c_int) -> io::Result<()> {
     if r == 0 {
@@ -343,15 +334,7 @@ impl<T: Message> Queue<T> {
                 format!("a Queue's buffer must be 16 to {MAX_DATA_BYTES} bytes, not {data_bytes}"),
             ));
         }
-        // SAFETY: a NUL-terminated name and flags; returns a new descriptor or -1.
-        let fd =
-            cvt(unsafe { libc::memfd_create(c"threadproof-queue".as_ptr(), libc::MFD_CLOEXEC) })?;
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let len = DATA + data_bytes;
-        // SAFETY: ftruncate on our memfd.
-        cvt(unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) })?;
-        let mut queue = Self::map(fd, len)?;
+        let mut queue = Self::over(SharedMap::create(c"threadproof-queue", DATA + data_bytes)?);
         queue.capacity = capacity as u64;
         queue.data_len = data_bytes as u64;
         // The memfd starts zeroed: the state is an empty, open queue. Set up the mutex before
@@ -389,9 +372,7 @@ impl<T: Message> Queue<T> {
     /// Maps a queue created by [`new`](Self::new) (in this or another process) from its
     /// memfd. Checks the magic number, the sizes and the item type before trusting them.
     pub fn from_fd(fd: OwnedFd) -> io::Result<Queue<T>> {
-        // SAFETY: fstat into a zeroed local buffer.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+        let st = fstat(fd.as_fd())?;
         let len = st.st_size as usize;
         let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
         if st.st_mode & libc::S_IFMT != libc::S_IFREG || len < DATA + 16 {
@@ -400,7 +381,7 @@ impl<T: Message> Queue<T> {
         if len > DATA + MAX_DATA_BYTES {
             return Err(bad(format!("not a queue: a file of {len} bytes")));
         }
-        let mut queue = Self::map(fd, len)?;
+        let mut queue = Self::over(SharedMap::map(fd, len)?);
         let magic = queue.word(MAGIC).load(Ordering::Acquire);
         if magic != MAGIC_VALUE {
             return Err(bad(format!("not a queue: magic number {magic:#x}")));
@@ -442,50 +423,35 @@ impl<T: Message> Queue<T> {
 }
 
 impl<T> Queue<T> {
-    fn map(fd: OwnedFd, len: usize) -> io::Result<Queue<T>> {
-        // SAFETY: a fresh shared mapping of `len` bytes of our descriptor.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Queue {
-            map: NonNull::new(p.cast()).expect("mmap does not return null on success"),
-            len,
-            fd,
+    /// A queue over `map`, its sizes not read yet.
+    fn over(map: SharedMap) -> Queue<T> {
+        Queue {
+            map,
             capacity: 0,
             data_len: 0,
             _items: PhantomData,
-        })
+        }
     }
 
     fn word(&self, offset: usize) -> &AtomicU64 {
         // SAFETY: offset + 8 <= DATA <= len; the mapping is page-aligned and offsets are
         // 8-aligned; every process accesses these words atomically.
-        unsafe { &*self.map.as_ptr().add(offset).cast() }
+        unsafe { &*self.map.ptr().add(offset).cast() }
     }
 
     fn seq(&self, offset: usize) -> &AtomicU32 {
         // SAFETY: as in `word`, for a 4-byte futex word.
-        unsafe { &*self.map.as_ptr().add(offset).cast() }
+        unsafe { &*self.map.ptr().add(offset).cast() }
     }
 
     fn mutex(&self) -> *mut libc::pthread_mutex_t {
         // SAFETY: MUTEX + size_of(pthread_mutex_t) <= STATE (asserted above).
-        unsafe { self.map.as_ptr().add(MUTEX).cast() }
+        unsafe { self.map.ptr().add(MUTEX).cast() }
     }
 
     /// The memfd, to hand to another process.
     pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        self.map.fd()
     }
 
     /// The most items the queue holds.
@@ -611,7 +577,7 @@ impl<T> Store for Guard<'_, T> {
 impl<T> Guard<'_, T> {
     fn data(&self) -> *mut u8 {
         // SAFETY: DATA < len.
-        unsafe { self.0.map.as_ptr().add(DATA) }
+        unsafe { self.0.map.ptr().add(DATA) }
     }
 
     /// Where stream position `pos` is in the buffer, and how many of `len` bytes fit before
@@ -802,18 +768,10 @@ impl<T> Queue<T> {
     }
 }
 
-impl<T> Drop for Queue<T> {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly our mapping; guards borrow `self`, so none outlive it.
-        // The mutex is not destroyed: other processes may still use it.
-        unsafe { libc::munmap(self.map.as_ptr().cast(), self.len) };
-    }
-}
-
 impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")
-            .field("fd", &self.fd.as_raw_fd())
+            .field("fd", &self.map.fd().as_raw_fd())
             .field("capacity", &self.capacity)
             .field("data_len", &self.data_len)
             .finish_non_exhaustive()

@@ -12,10 +12,10 @@
 //! [`ShmRing::from_fd`], which checks the magic number and the size before trusting them.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::ptr::NonNull;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use super::ring_protocol::{Orderings, RingRef};
+use super::shm::{SharedMap, fstat};
 use crate::sync::atomic::AtomicU64;
 use crate::sync::cell::UnsafeCell;
 use crate::sync::{hint, thread};
@@ -32,9 +32,7 @@ pub const MAX_CAPACITY: usize = 1 << 30;
 /// A shared-memory ring, mapped in this process.
 #[derive(Debug)]
 pub struct ShmRing {
-    map: NonNull<u8>,
-    len: usize,
-    fd: OwnedFd,
+    map: SharedMap,
 }
 
 // SAFETY: the mapping is plain shared memory; all access goes through atomics and through the
@@ -42,14 +40,6 @@ pub struct ShmRing {
 unsafe impl Send for ShmRing {}
 // SAFETY: as above; `&ShmRing` only hands out views through the unsafe role constructors.
 unsafe impl Sync for ShmRing {}
-
-fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}
 
 impl ShmRing {
     /// A new ring of `capacity` bytes (1 to [`MAX_CAPACITY`]) in a fresh memfd.
@@ -60,15 +50,9 @@ impl ShmRing {
                 format!("ring capacity must be 1 to {MAX_CAPACITY} bytes, not {capacity}"),
             ));
         }
-        // SAFETY: a NUL-terminated name and flags; returns a new descriptor or -1.
-        let fd =
-            cvt(unsafe { libc::memfd_create(c"threadproof-ring".as_ptr(), libc::MFD_CLOEXEC) })?;
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let len = DATA + capacity;
-        // SAFETY: ftruncate on our memfd.
-        cvt(unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) })?;
-        let ring = Self::map(fd, len)?;
+        let ring = ShmRing {
+            map: SharedMap::create(c"threadproof-ring", DATA + capacity)?,
+        };
         // The memfd starts zeroed: head = tail = 0. Write the identification.
         ring.word(MAGIC)
             .store(MAGIC_VALUE, std::sync::atomic::Ordering::Relaxed);
@@ -80,15 +64,14 @@ impl ShmRing {
     /// Maps a ring created by [`create`](Self::create) (in this or another process). Checks the
     /// magic number and that the capacity matches the file's size.
     pub fn from_fd(fd: OwnedFd) -> io::Result<ShmRing> {
-        // SAFETY: fstat into a zeroed local buffer.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
-        let len = st.st_size as usize;
+        let len = fstat(fd.as_fd())?.st_size as usize;
         let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
         if len <= DATA || len > DATA + MAX_CAPACITY {
             return Err(bad(format!("not a ring: the file is {len} bytes")));
         }
-        let ring = Self::map(fd, len)?;
+        let ring = ShmRing {
+            map: SharedMap::map(fd, len)?,
+        };
         let magic = ring.word(MAGIC).load(std::sync::atomic::Ordering::Relaxed);
         let capacity = ring
             .word(CAPACITY)
@@ -105,56 +88,33 @@ impl ShmRing {
         Ok(ring)
     }
 
-    fn map(fd: OwnedFd, len: usize) -> io::Result<ShmRing> {
-        // SAFETY: a fresh shared mapping of `len` bytes of our descriptor.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(ShmRing {
-            map: NonNull::new(p.cast()).expect("mmap does not return null on success"),
-            len,
-            fd,
-        })
-    }
-
     /// A std atomic at `offset` (for the identification words).
     fn word(&self, offset: usize) -> &std::sync::atomic::AtomicU64 {
         // SAFETY: offset + 8 <= DATA < len; the mapping is page-aligned, offsets 8-aligned;
         // AtomicU64 has u64's layout and may alias memory other processes access atomically.
-        unsafe { &*self.map.as_ptr().add(offset).cast() }
+        unsafe { &*self.map.ptr().add(offset).cast() }
     }
 
     fn counter(&self, offset: usize) -> &AtomicU64 {
         // SAFETY: as in `word`; the facade's AtomicU64 is std's in the library.
-        unsafe { &*self.map.as_ptr().add(offset).cast() }
+        unsafe { &*self.map.ptr().add(offset).cast() }
     }
 
     /// The ring's capacity in bytes.
     pub fn capacity(&self) -> usize {
-        self.len - DATA
+        self.map.len() - DATA
     }
 
     /// The memfd, to hand to another process.
     pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        self.map.fd()
     }
 
     fn view(&self, orderings: Orderings) -> RingRef<'_> {
         // SAFETY: DATA + capacity == len; the facade's UnsafeCell<u8> is repr(transparent)
         // over std's, which has u8's layout.
-        let cells: &[UnsafeCell<u8>] = unsafe {
-            std::slice::from_raw_parts(self.map.as_ptr().add(DATA).cast(), self.capacity())
-        };
+        let cells: &[UnsafeCell<u8>] =
+            unsafe { std::slice::from_raw_parts(self.map.ptr().add(DATA).cast(), self.capacity()) };
         // SAFETY: the caller of the role constructor promised one producer and one consumer.
         unsafe { RingRef::with_orderings(self.counter(HEAD), self.counter(TAIL), cells, orderings) }
     }
@@ -175,13 +135,6 @@ impl ShmRing {
     /// Across all processes mapping this ring, at most one consumer exists at a time.
     pub unsafe fn consumer(&self) -> Consumer<'_> {
         Consumer(self.view(super::ring_protocol::ACQUIRE_RELEASE))
-    }
-}
-
-impl Drop for ShmRing {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly our mapping; views borrow `self`, so none outlive it.
-        unsafe { libc::munmap(self.map.as_ptr().cast(), self.len) };
     }
 }
 
