@@ -11,7 +11,7 @@
 //! | module | seed | reference | flawed (do not copy) |
 //! |---|---|---|---|
 //! | [`counter`] | 003 §2.3 | `LockingCounter`, `AtomicCounter` | `RacyCounter`, `SplitLockCounter` (lost update) |
-//! | [`queue`] | 002 §3.3, 003 §2.5, §1.4 | `BoundedQueue` | `OneCondvarQueue` (deadlock), `IfWaitQueue` (overfill), `SilentTaskQueue` (deadlock), `EmptyJoinQueue` (early join), `CloseNotifyOneQueue` (deadlock), `TransitionNotifyQueue` (lost wakeup) |
+//! | [`queue`] | 002 §3.3, 003 §2.5, §1.4 | `BoundedQueue` | `OneCondvarQueue` (deadlock), `IfWaitQueue` (overfill), `SilentTaskQueue` (deadlock), `EmptyJoinQueue` (early join), `CloseNotifyOneQueue` (deadlock), `TransitionNotifyQueue`, `NoPassOnQueue` (lost wakeup) |
 //! | [`pool`] | 002 §3.4, 003 §1.2, 001 dynamic mapping | `Pool` (`Strategy::CentralQueue` or `Strategy::WorkStealing`), `TaskHandle` | `UnclosedJoinPool` (deadlock), `RelaxedSlot` (torn read), `LostWakeupPool` (lost wakeup) |
 //! | [`fan`] | 003 §3.3 | `scatter_gather` (bounded scoped workers, per-item outcomes in input order) | — (real threads; the model-checked fan-out is `Pool::map`) |
 //! | [`pipeline`] | 003 §2.5 | `Pipeline` (stages joined by bounded queues, exact accounting) | `CloseAll`, `FirstOutCloses` (lost item), `ExitOnEmpty` (lost items) |

@@ -16,8 +16,10 @@ use super::error::{GetError, PutError, TaskDoneError, ZeroCapacity};
 /// [`join`](Self::join) on `all_tasks_done` (CPython's `queue.Queue` has the same three).
 /// Two things make it fast where CPython's design is slow: a caller that has to wait first
 /// watches a length hint for a few microseconds before it parks (parking and waking a thread
-/// costs tens of microseconds here), and a put or get notifies only when the state under the
-/// lock says somebody is parked on the other side.
+/// costs tens of microseconds here), and a put or get notifies only when somebody is parked
+/// on a side that can now go on *and* nobody on that side is awake to take it: a waiter that
+/// is spinning or already woken rechecks the queue under the lock before it parks, so waking
+/// another one would only add a futex call and a thread switch.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -62,11 +64,26 @@ struct State<T> {
     closed: bool,
     /// Items put and not yet marked done with `task_done`.
     unfinished: usize,
-    /// Getters parked on `not_empty` (counted up before the wait, down after it, under the
-    /// lock): a put notifies only if there is one.
-    getters_parked: usize,
-    /// Putters parked on `not_full`: a get notifies only if there is one.
-    putters_parked: usize,
+    /// Who is waiting on `not_empty`.
+    getters: Waiters,
+    /// Who is waiting on `not_full`.
+    putters: Waiters,
+}
+
+/// The callers of one side that had to wait, counted under the lock. Every operation keeps
+/// this invariant for both sides: *if the side can go on (an item to get, a slot to fill, or
+/// closed) and a caller is parked, then a caller of that side is spinning or notified*, and so
+/// will recheck the queue under the lock before it parks (again).
+#[derive(Default)]
+struct Waiters {
+    /// Spinning on the length hint, lock released, before taking the lock to recheck.
+    awake: usize,
+    /// Parked on the condvar (counted up before the wait, down after it).
+    parked: usize,
+    /// Notifications sent and not yet taken up: each parked caller that comes back takes
+    /// one, if there is one (whether the notification was meant for it does not matter:
+    /// any caller that rechecks will do).
+    notified: usize,
 }
 
 /// Which side of the queue a caller is on: what it waits for, where, and who counts it.
@@ -104,8 +121,8 @@ impl<T> BoundedQueue<T> {
                 items: VecDeque::with_capacity(capacity.min(1024)),
                 closed: false,
                 unfinished: 0,
-                getters_parked: 0,
-                putters_parked: 0,
+                getters: Waiters::default(),
+                putters: Waiters::default(),
             }),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
@@ -160,17 +177,7 @@ impl<T> BoundedQueue<T> {
         state.items.push_back(item);
         state.unfinished += 1;
         self.len_hint.store(state.items.len(), Ordering::Relaxed);
-        // Decided under the lock: a getter counts itself before it parks, and it parks only
-        // after rechecking the queue under this lock, so it cannot slip in between.
-        let wake = state.getters_parked > 0;
-        drop(state);
-        // One item arrived: one getter can take it. Getters that find the queue empty again
-        // wait again, so waking one is enough (and cheaper than waking all). Notifying on
-        // *every* put while one is parked, not only when the queue was empty, matters: see
-        // the flawed `TransitionNotifyQueue`.
-        if wake {
-            self.not_empty.notify_one();
-        }
+        self.wake_after_change(state);
         Ok(())
     }
     // ANCHOR_END: push
@@ -235,12 +242,23 @@ impl<T> BoundedQueue<T> {
         }
         // 1. Spin: the other side is often running on another CPU and about to act. Release
         // the lock and watch the length hint for a few microseconds. Only reads happen here,
-        // so this changes how soon we park, never what we decide: that happens below.
+        // so this changes how soon we park, never what we decide: that happens under the
+        // lock. While we spin we are counted `awake`: the other side need not wake a parked
+        // caller of ours for the item or slot it makes, because we will recheck.
+        state.waiters(side).awake += 1;
         drop(state);
         let mut backoff = Backoff::new();
-        while self.hint_blocked(side) && backoff.snooze() {}
+        while self.hint_blocked(side) && backoff.spin() {}
         state = self.state.lock();
-        // 2. Park. `while`, not `if`: another caller may have used up the item or slot that
+        state.waiters(side).awake -= 1;
+        // 2. Yield the CPU a few times, no longer counted: a thread that yields may not run
+        // again for a while, and a parked caller woken on an idle CPU may be sooner.
+        if self.blocked(&state, side) && !past(deadline) {
+            drop(state);
+            while self.hint_blocked(side) && backoff.snooze() {}
+            state = self.state.lock();
+        }
+        // 3. Park. `while`, not `if`: another caller may have used up the item or slot that
         // woke us (and wakeups may be spurious). Counted, so the other side knows to notify.
         let condvar = match side {
             Side::Get => &self.not_empty,
@@ -250,18 +268,52 @@ impl<T> BoundedQueue<T> {
             if past(deadline) {
                 return Err(state);
             }
-            *state.parked(side) += 1;
+            state.waiters(side).parked += 1;
             match deadline {
                 Some(deadline) => {
                     condvar.wait_until(&mut state, deadline);
                 }
                 None => condvar.wait(&mut state),
             }
-            *state.parked(side) -= 1;
+            let waiters = state.waiters(side);
+            waiters.parked -= 1;
+            // Whether or not the notification was meant for us, we recheck in its place.
+            waiters.notified = waiters.notified.saturating_sub(1);
         }
+        // Our push or pop ends in `wake_after_change`, which passes on anything we leave.
         Ok(state)
     }
     // ANCHOR_END: wait
+
+    // ANCHOR: wake
+    /// The end of every push and pop, with `state` locked: for each side, restores the
+    /// invariant on [`Waiters`] by notifying one parked caller if the side can go on, somebody
+    /// is parked, and nobody of that side is spinning or already notified. Notifies after
+    /// unlocking, so the woken thread does not wake into a held lock.
+    ///
+    /// Both sides, after a push and after a pop: a push makes an item for a getter, and the
+    /// putter that pushed may be one that was notified or spinning, whose place nobody took,
+    /// so if it leaves a slot free the next parked putter must be woken for it (and the same
+    /// for getters after a pop). Skipping that is `NoPassOnQueue`'s lost wakeup; notifying
+    /// only when the queue *becomes* non-empty is `TransitionNotifyQueue`'s.
+    fn wake_after_change(&self, mut state: MutexGuard<'_, State<T>>) {
+        let wake_getter = !self.blocked(&state, Side::Get) && state.getters.needs_wakeup();
+        let wake_putter = !self.blocked(&state, Side::Put) && state.putters.needs_wakeup();
+        if wake_getter {
+            state.getters.notified += 1;
+        }
+        if wake_putter {
+            state.putters.notified += 1;
+        }
+        drop(state);
+        if wake_getter {
+            self.not_empty.notify_one();
+        }
+        if wake_putter {
+            self.not_full.notify_one();
+        }
+    }
+    // ANCHOR_END: wake
 
     /// The lock-free guess at [`blocked`](Self::blocked) that a spinning caller watches.
     fn hint_blocked(&self, side: Side) -> bool {
@@ -277,12 +329,7 @@ impl<T> BoundedQueue<T> {
     fn pop(&self, mut state: MutexGuard<'_, State<T>>) -> Result<T, GetError> {
         let item = state.items.pop_front().ok_or(GetError::Closed)?;
         self.len_hint.store(state.items.len(), Ordering::Relaxed);
-        let wake = state.putters_parked > 0;
-        drop(state);
-        // One slot freed: one putter can fill it, if one is parked.
-        if wake {
-            self.not_full.notify_one();
-        }
+        self.wake_after_change(state);
         Ok(item)
     }
     // ANCHOR_END: pop
@@ -297,6 +344,9 @@ impl<T> BoundedQueue<T> {
         let mut state = self.state.lock();
         let was_open = !state.closed;
         state.closed = true;
+        // Everybody parked is notified below: nobody is left to wake later.
+        state.getters.notified = state.getters.parked;
+        state.putters.notified = state.putters.parked;
         drop(state);
         self.not_empty.notify_all();
         self.not_full.notify_all();
@@ -366,12 +416,20 @@ impl<T> BoundedQueue<T> {
 }
 
 impl<T> State<T> {
-    /// The count of `side`'s parked callers.
-    fn parked(&mut self, side: Side) -> &mut usize {
+    /// The waiters of `side`.
+    fn waiters(&mut self, side: Side) -> &mut Waiters {
         match side {
-            Side::Get => &mut self.getters_parked,
-            Side::Put => &mut self.putters_parked,
+            Side::Get => &mut self.getters,
+            Side::Put => &mut self.putters,
         }
+    }
+}
+
+impl Waiters {
+    /// True if somebody is parked and nobody of this side is spinning or notified: then only
+    /// a notification gets a caller of this side to look at the queue again.
+    fn needs_wakeup(&self) -> bool {
+        self.parked > 0 && self.awake == 0 && self.notified == 0
     }
 }
 

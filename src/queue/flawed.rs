@@ -256,6 +256,113 @@ impl<T> SeedQueue<T> for TransitionNotifyQueue<T> {
     }
 }
 
+// ANCHOR: no_pass_on
+/// **Do not copy.** Counts parked and notified waiters, and skips a notification while an
+/// earlier one has not been taken up ("that thread is on its way; it will see the new item
+/// too"), but a woken thread that takes one item leaves without passing the wakeup on to the
+/// next parked thread. Two getters wait; a producer puts two items before either runs: the
+/// first put notifies one getter, the second skips (one is on its way); the woken getter
+/// takes one item and leaves; the other sleeps next to the second item (**deadlock**:
+/// 1 producer x 2 items, 2 consumers, capacity 2). `BoundedQueue` skips notifications the
+/// same way, but rechecks both sides after every push and pop (`wake_after_change`).
+pub struct NoPassOnQueue<T> {
+    state: Mutex<NoPassOnState<T>>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    maxsize: usize,
+}
+
+struct NoPassOnState<T> {
+    queue: State<T>,
+    getters: Counted,
+    putters: Counted,
+}
+
+/// Parked waiters of one side, and notifications sent to them and not yet taken up.
+#[derive(Default)]
+struct Counted {
+    parked: usize,
+    notified: usize,
+}
+
+impl<T> NoPassOnQueue<T> {
+    fn put(&self, item: T) {
+        let mut state = self.state.lock();
+        while state.queue.items.len() == self.maxsize {
+            state.putters.parked += 1;
+            self.not_full.wait(&mut state);
+            state.putters.parked -= 1;
+            state.putters.notified = state.putters.notified.saturating_sub(1);
+        }
+        state.queue.items.push_back(item);
+        state.queue.unfinished += 1;
+        // Wakes a getter unless one is already on its way; never passes on to a putter.
+        let wake = state.getters.parked > 0 && state.getters.notified == 0;
+        state.getters.notified += usize::from(wake);
+        drop(state);
+        if wake {
+            self.not_empty.notify_one();
+        }
+    }
+
+    fn get(&self) -> T {
+        let mut state = self.state.lock();
+        while state.queue.items.is_empty() {
+            state.getters.parked += 1;
+            self.not_empty.wait(&mut state);
+            state.getters.parked -= 1;
+            state.getters.notified = state.getters.notified.saturating_sub(1);
+        }
+        let item = state.queue.items.pop_front().expect("not empty");
+        // Wakes a putter unless one is on its way; the next getter is left asleep.
+        let wake = state.putters.parked > 0 && state.putters.notified == 0;
+        state.putters.notified += usize::from(wake);
+        drop(state);
+        if wake {
+            self.not_full.notify_one();
+        }
+        item
+    }
+}
+// ANCHOR_END: no_pass_on
+
+impl<T> SeedQueue<T> for NoPassOnQueue<T> {
+    fn with_maxsize(maxsize: usize) -> Self {
+        NoPassOnQueue {
+            state: Mutex::new(NoPassOnState {
+                queue: State::new(),
+                getters: Counted::default(),
+                putters: Counted::default(),
+            }),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            maxsize,
+        }
+    }
+    fn put(&self, item: T) -> Result<(), T> {
+        NoPassOnQueue::put(self, item);
+        Ok(())
+    }
+    fn get(&self) -> Option<T> {
+        Some(NoPassOnQueue::get(self))
+    }
+    fn qsize(&self) -> usize {
+        self.state.lock().queue.items.len()
+    }
+    fn maxsize(&self) -> usize {
+        self.maxsize
+    }
+    fn task_done(&self) -> Result<(), TaskDoneError> {
+        self.state.lock().queue.task_done()
+    }
+    fn join(&self) {
+        unimplemented!("not needed by this variant's model")
+    }
+    fn close(&self) {
+        no_close()
+    }
+}
+
 /// The correct part the task and close variants share: two Condvars, `while` loops.
 struct Core<T> {
     state: Mutex<State<T>>,

@@ -41,6 +41,9 @@
 //! - [`flawed::TransitionNotifyQueue`]: a put notifies only when the queue was empty (a get
 //!   only when it was full). Two getters wait, two items arrive, one notification. Bug:
 //!   **deadlock** (lost wakeup; 1 producer x 2 items, 2 consumers, capacity 2).
+//! - [`flawed::NoPassOnQueue`]: skips a notification while an earlier one is on its way, but
+//!   the woken thread does not pass the wakeup on when it leaves items behind. Bug:
+//!   **deadlock** (lost wakeup; same scenario).
 
 mod bounded;
 mod error;

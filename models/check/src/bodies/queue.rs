@@ -4,8 +4,8 @@
 //! missing or came twice, and whether one producer's items stayed in order.
 
 use super::world::queue::flawed::{
-    CloseNotifyOneQueue, EmptyJoinQueue, IfWaitQueue, OneCondvarQueue, SilentTaskQueue,
-    TransitionNotifyQueue,
+    CloseNotifyOneQueue, EmptyJoinQueue, IfWaitQueue, NoPassOnQueue, OneCondvarQueue,
+    SilentTaskQueue, TransitionNotifyQueue,
 };
 use super::world::queue::{BoundedQueue, GetError, PutError, SeedQueue};
 use super::world::sync::atomic::{AtomicUsize, Ordering};
@@ -205,6 +205,47 @@ where
     exactly_once(delivered, (0..items).map(|i| item(0, i)));
 }
 // ANCHOR_END: close_model
+
+/// A full queue of capacity 2; 2 producers put 1 item each (both have to wait); the main
+/// thread gets 2 items and then joins the producers *before* getting again. Both puts must
+/// finish on the room those 2 gets made, whoever of the two is notified or spinning when it
+/// appears: no later get comes to wake a putter that was passed over.
+fn putters_share_room<Q>()
+where
+    Q: SeedQueue<u32> + Send + Sync + 'static,
+{
+    let queue = Shared::new(Q::with_maxsize(2));
+    let prefill = [item(9, 0), item(9, 1)];
+    for i in prefill {
+        require!(
+            queue.put(i).is_ok(),
+            Kind::LostItem,
+            "an open queue refused item {i}"
+        );
+    }
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                require!(
+                    queue.put(item(p, 0)).is_ok(),
+                    Kind::LostItem,
+                    "an open queue refused item {}",
+                    item(p, 0)
+                );
+            })
+        })
+        .collect();
+    let mut delivered: Vec<u32> = (0..2).filter_map(|_| queue.get()).collect();
+    for t in producers {
+        t.join().expect("producer panicked");
+    }
+    delivered.extend((0..2).filter_map(|_| queue.get()));
+    exactly_once(
+        delivered,
+        prefill.into_iter().chain([item(0, 0), item(1, 0)]),
+    );
+}
 
 /// A producer thread puts 2 items into a queue of capacity 1 (the second blocks until the
 /// main thread closes or drains). The main thread closes, then drains. Each item must either
@@ -411,6 +452,8 @@ const MPSC_CAP_2: &str = "2 producers x 2 items, 1 consumer, capacity 2";
 const MPSC_2: &str = "2 producers x 2 items, 1 consumer, capacity 1";
 const CLOSE_1: &str = "put 1 item and close, 1 consumer gets until closed";
 const CLOSE_2: &str = "put 1 item and close, 2 consumers get until closed";
+const SHARE_ROOM: &str =
+    "capacity 2, full; 2 producers x 1 item; main gets 2, joins the producers, gets 2";
 const TASKS: &str = "seed task_done/join: put 1 item, join; consumer gets, works, task_done";
 
 /// The queue's models.
@@ -471,6 +514,14 @@ pub fn models() -> Vec<Model> {
             Holds,
             || handoff::<BoundedQueue<u32>>(2, 2, 1, 2),
             MPSC_2_BOUND,
+        ),
+        // Where a woken putter that leaves room behind must pass the wakeup on.
+        model(
+            "bounded",
+            SHARE_ROOM,
+            Holds,
+            putters_share_room::<BoundedQueue<u32>>,
+            THREE_THREADS,
         ),
         model(
             "bounded",
@@ -579,6 +630,20 @@ pub fn models() -> Vec<Model> {
             SPMC_CAP_2,
             Caught(Kind::Deadlock),
             || handoff::<TransitionNotifyQueue<u32>>(1, 2, 2, 2),
+            THREE_THREADS,
+        ),
+        model(
+            "no pass-on (flawed)",
+            SPMC_CAP_2,
+            Caught(Kind::Deadlock),
+            || handoff::<NoPassOnQueue<u32>>(1, 2, 2, 2),
+            THREE_THREADS,
+        ),
+        model(
+            "no pass-on (flawed)",
+            SHARE_ROOM,
+            Caught(Kind::Deadlock),
+            putters_share_room::<NoPassOnQueue<u32>>,
             THREE_THREADS,
         ),
         model(
