@@ -128,22 +128,6 @@ pub mod hint {
             Backoff { step: 0 }
         }
 
-        /// Spins a little and returns true while the budget is in its spinning steps; returns
-        /// false, without waiting, once they are spent (at once on one CPU). A caller that
-        /// needs to know whether it is still running on a CPU, not yielding it, spins with
-        /// this first and then goes on with [`snooze`](Self::snooze), which yields the rest of
-        /// the budget.
-        pub fn spin(&mut self) -> bool {
-            if self.step >= Self::SPIN_STEPS || !many_cpus() {
-                return false;
-            }
-            for _ in 0..1u32 << self.step {
-                spin_loop();
-            }
-            self.step += 1;
-            true
-        }
-
         /// Waits a little (spins, later yields) and returns true; returns false, without
         /// waiting, once the budget is spent.
         pub fn snooze(&mut self) -> bool {

@@ -324,13 +324,6 @@ pub mod hint {
             Backoff { spent: false }
         }
 
-        /// No spinning steps: false at once. The window a spinning caller opens (between
-        /// releasing a lock and taking it again) is still there for the checker to schedule
-        /// other threads into; spinning longer in it reaches no other state.
-        pub fn spin(&mut self) -> bool {
-            false
-        }
-
         /// Yields to the checker once and returns true; false afterwards.
         pub fn snooze(&mut self) -> bool {
             if self.spent {

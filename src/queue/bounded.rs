@@ -72,11 +72,11 @@ struct State<T> {
 
 /// The callers of one side that had to wait, counted under the lock. Every operation keeps
 /// this invariant for both sides: *if the side can go on (an item to get, a slot to fill, or
-/// closed) and a caller is parked, then a caller of that side is spinning or notified*, and so
+/// closed) and a caller is parked, then a caller of that side is awake or notified*, and so
 /// will recheck the queue under the lock before it parks (again).
 #[derive(Default)]
 struct Waiters {
-    /// Spinning on the length hint, lock released, before taking the lock to recheck.
+    /// Watching the length hint, lock released, before taking the lock to recheck.
     awake: usize,
     /// Parked on the condvar (counted up before the wait, down after it).
     parked: usize,
@@ -241,24 +241,18 @@ impl<T> BoundedQueue<T> {
             return Err(state); // a zero timeout tries once
         }
         // 1. Spin: the other side is often running on another CPU and about to act. Release
-        // the lock and watch the length hint for a few microseconds. Only reads happen here,
-        // so this changes how soon we park, never what we decide: that happens under the
-        // lock. While we spin we are counted `awake`: the other side need not wake a parked
-        // caller of ours for the item or slot it makes, because we will recheck.
+        // the lock and watch the length hint for a few microseconds (spinning, then yielding
+        // the CPU). Only reads happen here, so this changes how soon we park, never what we
+        // decide: that happens under the lock. While we watch we are counted `awake`: the
+        // other side need not wake a parked caller of ours for the item or slot it makes,
+        // because we will recheck.
         state.waiters(side).awake += 1;
         drop(state);
         let mut backoff = Backoff::new();
-        while self.hint_blocked(side) && backoff.spin() {}
+        while self.hint_blocked(side) && backoff.snooze() {}
         state = self.state.lock();
         state.waiters(side).awake -= 1;
-        // 2. Yield the CPU a few times, no longer counted: a thread that yields may not run
-        // again for a while, and a parked caller woken on an idle CPU may be sooner.
-        if self.blocked(&state, side) && !past(deadline) {
-            drop(state);
-            while self.hint_blocked(side) && backoff.snooze() {}
-            state = self.state.lock();
-        }
-        // 3. Park. `while`, not `if`: another caller may have used up the item or slot that
+        // 2. Park. `while`, not `if`: another caller may have used up the item or slot that
         // woke us (and wakeups may be spurious). Counted, so the other side knows to notify.
         let condvar = match side {
             Side::Get => &self.not_empty,
@@ -288,11 +282,11 @@ impl<T> BoundedQueue<T> {
     // ANCHOR: wake
     /// The end of every push and pop, with `state` locked: for each side, restores the
     /// invariant on [`Waiters`] by notifying one parked caller if the side can go on, somebody
-    /// is parked, and nobody of that side is spinning or already notified. Notifies after
+    /// is parked, and nobody of that side is awake or already notified. Notifies after
     /// unlocking, so the woken thread does not wake into a held lock.
     ///
     /// Both sides, after a push and after a pop: a push makes an item for a getter, and the
-    /// putter that pushed may be one that was notified or spinning, whose place nobody took,
+    /// putter that pushed may be one that was notified or awake, in whose place nobody was woken,
     /// so if it leaves a slot free the next parked putter must be woken for it (and the same
     /// for getters after a pop). Skipping that is `NoPassOnQueue`'s lost wakeup; notifying
     /// only when the queue *becomes* non-empty is `TransitionNotifyQueue`'s.
@@ -426,7 +420,7 @@ impl<T> State<T> {
 }
 
 impl Waiters {
-    /// True if somebody is parked and nobody of this side is spinning or notified: then only
+    /// True if somebody is parked and nobody of this side is awake or notified: then only
     /// a notification gets a caller of this side to look at the queue again.
     fn needs_wakeup(&self) -> bool {
         self.parked > 0 && self.awake == 0 && self.notified == 0
