@@ -9,7 +9,10 @@
 //! perf stat -e task-clock,context-switches target/release/examples/queue_cost bounded 1 1 64
 //! ```
 //!
-//! Arguments: `bounded` | `crossbeam` | `flume`, then producers, consumers, capacity.
+//! Arguments: `bounded` | `crossbeam` | `flume`, then producers, consumers, capacity, and
+//! optionally messages per run (default: all 1,000,000 in one run). With fewer, the threads
+//! are started anew for each run, as in the criterion bench (10,000 per iteration there):
+//! `queue_cost bounded 4 1 1 10000` moves the same 1,000,000 messages in 100 runs.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -18,9 +21,10 @@ use std::time::Instant;
 
 use threadproof::queue::BoundedQueue;
 
+/// Messages moved in all, over one or more runs.
 const MESSAGES: usize = 1_000_000;
 
-fn bounded(producers: usize, consumers: usize, cap: usize) {
+fn bounded(producers: usize, consumers: usize, cap: usize, messages: usize) {
     let queue = BoundedQueue::new(cap);
     let queue = &queue;
     thread::scope(|s| {
@@ -34,7 +38,7 @@ fn bounded(producers: usize, consumers: usize, cap: usize) {
             })
             .collect();
         let producer_threads: Vec<_> = (0..producers)
-            .map(|_| s.spawn(move || (0..MESSAGES / producers).for_each(|i| queue.put(i).unwrap())))
+            .map(|_| s.spawn(move || (0..messages / producers).for_each(|i| queue.put(i).unwrap())))
             .collect();
         producer_threads.into_iter().for_each(|t| t.join().unwrap());
         queue.close();
@@ -44,7 +48,7 @@ fn bounded(producers: usize, consumers: usize, cap: usize) {
 
 macro_rules! channel {
     ($name:ident, $make:expr) => {
-        fn $name(producers: usize, consumers: usize, cap: usize) {
+        fn $name(producers: usize, consumers: usize, cap: usize, messages: usize) {
             let (tx, rx) = $make(cap);
             thread::scope(|s| {
                 for _ in 0..consumers {
@@ -58,7 +62,7 @@ macro_rules! channel {
                 drop(rx);
                 for _ in 0..producers {
                     let tx = tx.clone();
-                    s.spawn(move || (0..MESSAGES / producers).for_each(|i| tx.send(i).unwrap()));
+                    s.spawn(move || (0..messages / producers).for_each(|i| tx.send(i).unwrap()));
                 }
                 drop(tx);
             });
@@ -74,23 +78,36 @@ fn main() -> ExitCode {
     let numbers: Option<Vec<usize>> = args
         .get(1..4)
         .and_then(|a| a.iter().map(|n| n.parse().ok()).collect());
-    let run: Option<fn(usize, usize, usize)> = match args.first().map(String::as_str) {
+    let run: Option<fn(usize, usize, usize, usize)> = match args.first().map(String::as_str) {
         Some("bounded") => Some(bounded),
         Some("crossbeam") => Some(crossbeam),
         Some("flume") => Some(flume),
         _ => None,
     };
     let (Some(run), Some([producers, consumers, cap])) = (run, numbers.as_deref()) else {
-        eprintln!("usage: queue_cost bounded|crossbeam|flume PRODUCERS CONSUMERS CAPACITY");
+        eprintln!(
+            "usage: queue_cost bounded|crossbeam|flume PRODUCERS CONSUMERS CAPACITY [MESSAGES_PER_RUN]"
+        );
         return ExitCode::FAILURE;
+    };
+    let per_run = match args.get(4).map(|n| n.parse::<usize>()) {
+        None => MESSAGES,
+        Some(Ok(n)) if (1..=MESSAGES).contains(&n) => n,
+        Some(_) => {
+            eprintln!("messages per run must be a number from 1 to {MESSAGES}");
+            return ExitCode::FAILURE;
+        }
     };
     if *producers == 0 || *consumers == 0 || *cap == 0 {
         eprintln!("producers, consumers and capacity must be at least 1");
         return ExitCode::FAILURE;
     }
+    let runs = MESSAGES / per_run;
     let start = Instant::now();
-    run(*producers, *consumers, *cap);
-    let ns = start.elapsed().as_nanos() as f64 / MESSAGES as f64;
+    for _ in 0..runs {
+        run(*producers, *consumers, *cap, per_run);
+    }
+    let ns = start.elapsed().as_nanos() as f64 / (runs * per_run) as f64;
     println!(
         "{} {producers}:{consumers} cap {cap}: {ns:.0} ns/message (wall)",
         args[0]

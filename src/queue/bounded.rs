@@ -18,8 +18,8 @@ use super::error::{GetError, PutError, TaskDoneError, ZeroCapacity};
 /// watches a length hint for a few microseconds before it parks (parking and waking a thread
 /// costs tens of microseconds here), and a put or get notifies only when somebody is parked
 /// on a side that can now go on *and* nobody on that side is awake to take it: a waiter that
-/// is spinning or already woken rechecks the queue under the lock before it parks, so waking
-/// another one would only add a futex call and a thread switch.
+/// is watching the hint or already notified rechecks the queue under the lock before it
+/// parks, so waking another one would only add a futex call and a thread switch.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -285,14 +285,25 @@ impl<T> BoundedQueue<T> {
     /// is parked, and nobody of that side is awake or already notified. Notifies after
     /// unlocking, so the woken thread does not wake into a held lock.
     ///
+    /// An awake caller is trusted to take the item or slot itself only while the queue has
+    /// slack for it: it may be yielding its CPU, and slow to come back. That costs nothing
+    /// while the getters have more than half a queue to work through, but once the queue is
+    /// less than half full they may run dry first, so a parked putter is woken as well (and a
+    /// parked getter once it is more than half full). At capacity 1, where every item is a
+    /// hand-off, that is every time. Extra wakeups never break the invariant.
+    ///
     /// Both sides, after a push and after a pop: a push makes an item for a getter, and the
-    /// putter that pushed may be one that was notified or awake, in whose place nobody was woken,
-    /// so if it leaves a slot free the next parked putter must be woken for it (and the same
-    /// for getters after a pop). Skipping that is `NoPassOnQueue`'s lost wakeup; notifying
+    /// putter that pushed may be one that was notified or awake, in whose place nobody was
+    /// woken, so if it leaves a slot free the next parked putter must be woken for it (and the
+    /// same for getters after a pop). Skipping that is `NoPassOnQueue`'s lost wakeup; notifying
     /// only when the queue *becomes* non-empty is `TransitionNotifyQueue`'s.
     fn wake_after_change(&self, mut state: MutexGuard<'_, State<T>>) {
-        let wake_getter = !self.blocked(&state, Side::Get) && state.getters.needs_wakeup();
-        let wake_putter = !self.blocked(&state, Side::Put) && state.putters.needs_wakeup();
+        // Urgent: the other side may run out before an awake caller of this side comes back.
+        let len = state.items.len();
+        let wake_getter =
+            !self.blocked(&state, Side::Get) && state.getters.needs_wakeup(2 * len > self.capacity);
+        let wake_putter =
+            !self.blocked(&state, Side::Put) && state.putters.needs_wakeup(2 * len < self.capacity);
         if wake_getter {
             state.getters.notified += 1;
         }
@@ -420,10 +431,10 @@ impl<T> State<T> {
 }
 
 impl Waiters {
-    /// True if somebody is parked and nobody of this side is awake or notified: then only
-    /// a notification gets a caller of this side to look at the queue again.
-    fn needs_wakeup(&self) -> bool {
-        self.parked > 0 && self.awake == 0 && self.notified == 0
+    /// True if somebody is parked, nobody of this side is notified, and nobody is awake or
+    /// it is `urgent` that a caller comes now (see `wake_after_change`).
+    fn needs_wakeup(&self, urgent: bool) -> bool {
+        self.parked > 0 && self.notified == 0 && (self.awake == 0 || urgent)
     }
 }
 

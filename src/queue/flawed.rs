@@ -184,7 +184,8 @@ impl<T> SeedQueue<T> for IfWaitQueue<T> {
 /// shortcut. With two getters waiting, a producer that puts two items before either getter
 /// runs notifies once, for the first item; the second getter sleeps next to an item
 /// (**deadlock**: 1 producer x 2 items, 2 consumers, capacity 2). `BoundedQueue` skips
-/// notifications too, but only when its count of parked getters is zero.
+/// notifications too, but only while a getter is awake or already notified, and whoever
+/// leaves an item behind wakes the next parked getter for it.
 pub struct TransitionNotifyQueue<T> {
     state: Mutex<State<T>>,
     not_empty: Condvar,

@@ -11,8 +11,9 @@
 //! - [`BoundedQueue`]: one [`Mutex`](crate::sync::Mutex) around a `VecDeque`, two
 //!   [`Condvar`](crate::sync::Condvar)s (`not_empty` for getters, `not_full` for putters) and
 //!   a third for `join`; every wait in a `while` loop, after a short spin on a length hint
-//!   (`hint::Backoff` in the facade), and counted, so that puts and gets notify only when
-//!   the other side has somebody parked. Blocking, `try_` and `_timeout`
+//!   (`hint::Backoff` in the facade), and counted (awake, parked, notified), so that a put or
+//!   get notifies only when somebody is parked and nobody of that side is awake or already
+//!   notified to take the item or slot. Blocking, `try_` and `_timeout`
 //!   variants of put and get; failed puts hand the value back ([`PutError`]).
 //!
 //! Design decisions:
