@@ -285,12 +285,12 @@ impl<T> BoundedQueue<T> {
     /// is parked, and nobody of that side is awake or already notified. Notifies after
     /// unlocking, so the woken thread does not wake into a held lock.
     ///
-    /// An awake caller is trusted to take the item or slot itself only while the queue has
-    /// slack for it: it may be yielding its CPU, and slow to come back. That costs nothing
-    /// while the getters have more than half a queue to work through, but once the queue is
-    /// less than half full they may run dry first, so a parked putter is woken as well (and a
-    /// parked getter once it is more than half full). At capacity 1, where every item is a
-    /// hand-off, that is every time. Extra wakeups never break the invariant.
+    /// An awake caller is trusted to take the item or slot itself only while the other side
+    /// has something left to do: it may be yielding its CPU, and slow to come back. That
+    /// costs nothing while the getters have items to work through, but a pop that empties
+    /// the queue wakes a parked putter as well (and a push that fills it, a parked getter),
+    /// since the other side is about to wait for this one. At capacity 1, where every item is
+    /// a hand-off, that is every time. Extra wakeups never break the invariant.
     ///
     /// Both sides, after a push and after a pop: a push makes an item for a getter, and the
     /// putter that pushed may be one that was notified or awake, in whose place nobody was
@@ -298,12 +298,11 @@ impl<T> BoundedQueue<T> {
     /// same for getters after a pop). Skipping that is `NoPassOnQueue`'s lost wakeup; notifying
     /// only when the queue *becomes* non-empty is `TransitionNotifyQueue`'s.
     fn wake_after_change(&self, mut state: MutexGuard<'_, State<T>>) {
-        // Urgent: the other side may run out before an awake caller of this side comes back.
+        // Urgent: the other side is about to wait for this one (the queue is empty or full).
         let len = state.items.len();
         let wake_getter =
-            !self.blocked(&state, Side::Get) && state.getters.needs_wakeup(2 * len > self.capacity);
-        let wake_putter =
-            !self.blocked(&state, Side::Put) && state.putters.needs_wakeup(2 * len < self.capacity);
+            !self.blocked(&state, Side::Get) && state.getters.needs_wakeup(len == self.capacity);
+        let wake_putter = !self.blocked(&state, Side::Put) && state.putters.needs_wakeup(len == 0);
         if wake_getter {
             state.getters.notified += 1;
         }
