@@ -12,7 +12,7 @@
 
 use std::ffi::CString;
 use std::fmt;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -21,10 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::auth::{self, AuthError};
-use super::frame::{self, DEFAULT_MAX_MESSAGE, FrameError};
-
-/// The read-ahead buffer of a connection.
-const READ_BUFFER: usize = 16 * 1024;
+use super::frame::{self, DEFAULT_MAX_MESSAGE, FrameError, FrameReader};
 
 /// How long either side waits for each handshake message before giving up, so a silent or
 /// stalled peer cannot block `accept` forever.
@@ -32,12 +29,14 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One end of a framed, duplex connection.
 ///
-/// Reads go through a buffer, so a small message costs one `read` for header and payload
-/// together (and several small messages may arrive in one); writes are one `writev` per
+/// Reads go through a [`FrameReader`]: a small message costs one `read` for header and
+/// payload together (and several small messages may arrive in one), and a message received
+/// into a reused buffer ([`recv_bytes_into`](Self::recv_bytes_into)) that is already as long
+/// as the message costs one `readv`, straight into that buffer. Writes are one `writev` per
 /// message.
 #[derive(Debug)]
 pub struct Connection {
-    stream: BufReader<UnixStream>,
+    stream: FrameReader<UnixStream>,
     max_message: u64,
     spin: Option<Spin>,
 }
@@ -59,7 +58,7 @@ struct Spin {
 const SPIN_PROBE_EVERY: u32 = 16;
 
 /// The buffered socket as one `Read + Write` (reads buffered, writes direct).
-struct Duplex<'a>(&'a mut BufReader<UnixStream>);
+struct Duplex<'a>(&'a mut FrameReader<UnixStream>);
 
 impl Read for Duplex<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -92,7 +91,7 @@ impl Connection {
     /// Wraps a connected stream; the maximum message size is [`DEFAULT_MAX_MESSAGE`].
     pub fn new(stream: UnixStream) -> Self {
         Connection {
-            stream: BufReader::with_capacity(READ_BUFFER, stream),
+            stream: FrameReader::new(stream),
             max_message: DEFAULT_MAX_MESSAGE,
             spin: None,
         }
@@ -112,13 +111,15 @@ impl Connection {
     /// closed its end between messages.
     pub fn recv_bytes(&mut self) -> Result<Vec<u8>, FrameError> {
         self.spin_until_readable()?;
-        frame::read_frame(&mut self.stream, self.max_message)
+        self.stream.read_frame(self.max_message)
     }
 
-    /// Receives one message into `buf`, reusing its allocation.
+    /// Receives one message into `buf`, reusing its allocation. The bytes `buf` holds are the
+    /// room offered to the message before its length is known: a buffer reused for messages
+    /// of one size receives each in a single `readv`, with no copy.
     pub fn recv_bytes_into(&mut self, buf: &mut Vec<u8>) -> Result<(), FrameError> {
         self.spin_until_readable()?;
-        frame::read_frame_into(&mut self.stream, self.max_message, buf)
+        self.stream.read_frame_into(self.max_message, buf)
     }
 
     // ANCHOR: spin
