@@ -85,7 +85,7 @@ fn messages_read_ahead_count_as_ready_and_keep_the_socket() {
 fn a_reused_buffer_receives_messages_of_any_size_and_loses_no_read_ahead() {
     // Sizes that shrink and grow around the buffer's length (it offers its length as room for
     // the next payload), sent before any is received so that reads take several frames at once.
-    let sizes = [65536, 65536, 10, 0, 100_000, 3, 65536, 70_000, 64, 64];
+    let sizes = [65536, 65536, 10, 0, 100_000, 3, 65536, 70_000, 64, 4095, 4096, 4097, 64];
     let (mut a, mut b) = pipe().unwrap();
     b.set_read_timeout(Some(LIMIT)).unwrap();
     let sender = thread::spawn(move || {
@@ -111,7 +111,7 @@ fn a_second_message_read_into_the_callers_buffer_is_kept_for_the_next_receive() 
     a.send_bytes(b"two").unwrap();
     while !b.poll(Some(LIMIT)).unwrap() {}
     // Room for both: one read takes "two" into the caller's buffer, past "one".
-    let mut buf = vec![0; 1000];
+    let mut buf = vec![0; frame::SPECULATE_MIN];
     b.recv_bytes_into(&mut buf).unwrap();
     assert_eq!(buf, b"one");
     assert!(b.poll(Some(Duration::ZERO)).unwrap());

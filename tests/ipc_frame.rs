@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use threadproof::ipc::frame::{
-    DEFAULT_MAX_MESSAGE, FrameError, FrameReader, Part, SHORT_MAX, encode_header, read_frame,
-    read_len, write_frame,
+    DEFAULT_MAX_MESSAGE, FrameError, FrameReader, Part, SHORT_MAX, SPECULATE_MIN, encode_header,
+    read_frame, read_len, write_frame,
 };
 
 /// A reader that hands out its bytes in the given chunk sizes (cycled), like a socket that
@@ -249,17 +249,32 @@ fn frames_written_by_rust_are_read_by_python() {
 }
 
 // The buffered `FrameReader`: it reads a header together with as much payload as the caller's
-// buffer has room for, so a read may end inside the caller's buffer, past it in the reader's
-// own buffer, or beyond the frame; none of that may change what is decoded.
+// buffer has room for (if it has at least SPECULATE_MIN bytes), so a read may end inside the
+// caller's buffer, past it in the reader's own buffer, or beyond the frame; none of that may
+// change what is decoded.
 
-const SMALL_MAX: u64 = 100;
+/// A maximum that some of the generated frames exceed.
+const SMALL_MAX: u64 = 5_000;
+
+/// Payload lengths on both sides of `SMALL_MAX` and of `SPECULATE_MIN`.
+fn payload() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..150),
+        prop::collection::vec(any::<u8>(), 3_900..6_000),
+    ]
+}
+
+/// Lengths of the caller's reused buffer: too short to be read into, and long enough.
+fn start_len() -> impl Strategy<Value = usize> {
+    prop_oneof![0usize..300, SPECULATE_MIN..SPECULATE_MIN + 2_000]
+}
 
 /// A piece of a test stream: a frame in the short form, one in the escape form (which Python
 /// reads for any length), or loose bytes that may break the framing anywhere.
 fn piece() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        prop::collection::vec(any::<u8>(), 0..150).prop_map(|p| encode_all(&[p])),
-        prop::collection::vec(any::<u8>(), 0..150).prop_map(|p| {
+        payload().prop_map(|p| encode_all(&[p])),
+        payload().prop_map(|p| {
             let mut wire = (-1i32).to_be_bytes().to_vec();
             wire.extend_from_slice(&(p.len() as u64).to_be_bytes());
             wire.extend_from_slice(&p);
@@ -320,7 +335,7 @@ proptest! {
     fn a_frame_reader_decodes_any_stream_as_read_frame_does(
         pieces in prop::collection::vec(piece(), 0..8),
         sizes in read_sizes(),
-        start_len in 0usize..300,
+        start_len in start_len(),
         vectored: bool,
     ) {
         // Escapes, bad and oversized lengths, truncation anywhere: the same payloads and the
@@ -351,10 +366,10 @@ proptest! {
 #[test]
 fn two_frames_arriving_in_one_read_the_second_is_not_lost() {
     // One read takes both frames: the first payload and the whole second frame land in the
-    // caller's 1000-byte buffer, and the second frame must move to the reader's buffer.
+    // caller's buffer, and the second frame must move to the reader's buffer.
     let wire = encode_all(&[vec![1; 100], vec![2; 50]]);
     let mut r = FrameReader::new(&wire[..]);
-    let mut buf = vec![0; 1000];
+    let mut buf = vec![0; SPECULATE_MIN];
     r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap();
     assert_eq!(buf, [1; 100]);
     assert_eq!(r.buffer(), &wire[104..]);
@@ -369,41 +384,48 @@ fn two_frames_arriving_in_one_read_the_second_is_not_lost() {
 
 #[test]
 fn a_payload_landing_partly_in_the_callers_buffer_and_partly_after_it_is_whole() {
-    // A 300-byte payload read with a 100-byte buffer: 100 bytes land in the buffer, the rest
-    // and the next frame in the reader's own buffer.
-    let first: Vec<u8> = (0..300u32).map(|i| i as u8).collect();
+    // A 12,000-byte payload read with a 5,000-byte buffer: 5,000 bytes land in the buffer,
+    // the rest and the next frame in the reader's own buffer.
+    let first: Vec<u8> = (0..12_000u32).map(|i| i as u8).collect();
     let wire = encode_all(&[first.clone(), b"next".to_vec()]);
     let mut r = FrameReader::new(&wire[..]);
-    let mut buf = vec![0; 100];
+    let mut buf = vec![0; 5_000];
     r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap();
     assert_eq!(buf, first);
-    assert_eq!(r.buffer(), &wire[304..]);
+    assert_eq!(r.buffer(), &wire[12_004..]);
     r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap();
     assert_eq!(buf, b"next");
 }
 
 #[test]
 fn a_payload_exactly_as_long_as_the_buffer_leaves_the_next_frame_in_place() {
-    let wire = encode_all(&[vec![3; 64], vec![4; 64]]);
+    let n = SPECULATE_MIN;
+    let wire = encode_all(&[vec![3; n], vec![4; n]]);
     let mut r = FrameReader::new(&wire[..]);
-    let mut buf = vec![0; 64];
+    let mut buf = vec![0; n];
     r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap();
-    assert_eq!(buf, [3; 64]);
-    assert_eq!(r.buffer(), &wire[68..]);
+    assert_eq!(buf, [3; SPECULATE_MIN]);
+    assert_eq!(r.buffer(), &wire[4 + n..]);
     r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap();
-    assert_eq!(buf, [4; 64]);
+    assert_eq!(buf, [4; SPECULATE_MIN]);
 }
 
 #[test]
 fn an_oversized_length_read_into_a_reused_buffer_allocates_nothing() {
-    let mut wire = 5000i32.to_be_bytes().to_vec();
-    wire.extend_from_slice(&[9; 5000]);
+    let mut wire = 50_000i32.to_be_bytes().to_vec();
+    wire.extend_from_slice(&[9; 50_000]);
     let mut r = FrameReader::new(&wire[..]);
-    let mut buf = vec![0; 200];
+    let mut buf = vec![0; SPECULATE_MIN];
     let capacity = buf.capacity();
-    let err = r.read_frame_into(1000, &mut buf).unwrap_err();
+    let err = r.read_frame_into(10_000, &mut buf).unwrap_err();
     assert!(
-        matches!(err, FrameError::TooLarge { len: 5000, max: 1000 }),
+        matches!(
+            err,
+            FrameError::TooLarge {
+                len: 50_000,
+                max: 10_000
+            }
+        ),
         "{err}"
     );
     assert!(buf.is_empty());
@@ -414,7 +436,7 @@ fn an_oversized_length_read_into_a_reused_buffer_allocates_nothing() {
 fn a_lying_length_through_a_frame_reader_allocates_only_what_arrives() {
     let mut wire = (DEFAULT_MAX_MESSAGE as i32).to_be_bytes().to_vec();
     wire.extend_from_slice(b"only this");
-    for start_len in [0, 4, 1000] {
+    for start_len in [0, 4, 1000, SPECULATE_MIN] {
         let mut r = FrameReader::new(&wire[..]);
         let mut buf = vec![0; start_len];
         let err = r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap_err();

@@ -8,11 +8,12 @@ pub const MAX: u64 = 1 << 20;
 /// Decodes frames from `data` until it ends or errs; checks what must hold for any input:
 /// no panic, no payload over the maximum, every payload re-encodes and decodes to itself, and
 /// the buffered `FrameReader` (reading into a reused buffer whose starting length is the first
-/// byte times 7) decodes the same payloads and ends with the same error.
+/// byte times 64, so that it is read into straight away from 64 up) decodes the same payloads
+/// and ends with the same error.
 pub fn run(data: &[u8]) {
     let mut rest = data;
     let mut buffered = FrameReader::new(data);
-    let mut reused = vec![0u8; usize::from(data.first().copied().unwrap_or(0)) * 7];
+    let mut reused = vec![0u8; usize::from(data.first().copied().unwrap_or(0)) * 64];
     loop {
         let decoded = read_frame(&mut rest, MAX);
         let again = buffered.read_frame_into(MAX, &mut reused);
