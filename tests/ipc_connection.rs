@@ -85,7 +85,9 @@ fn messages_read_ahead_count_as_ready_and_keep_the_socket() {
 fn a_reused_buffer_receives_messages_of_any_size_and_loses_no_read_ahead() {
     // Sizes that shrink and grow around the buffer's length (it offers its length as room for
     // the next payload), sent before any is received so that reads take several frames at once.
-    let sizes = [65536, 65536, 10, 0, 100_000, 3, 65536, 70_000, 64, 4095, 4096, 4097, 64];
+    let sizes = [
+        65536, 65536, 10, 0, 100_000, 3, 65536, 70_000, 64, 4095, 4096, 4097, 64,
+    ];
     let (mut a, mut b) = pipe().unwrap();
     b.set_read_timeout(Some(LIMIT)).unwrap();
     let sender = thread::spawn(move || {
@@ -101,7 +103,10 @@ fn a_reused_buffer_receives_messages_of_any_size_and_loses_no_read_ahead() {
         assert!(buf.iter().all(|&x| x == i as u8), "message {i}");
     }
     drop(sender.join().unwrap());
-    assert!(matches!(b.recv_bytes_into(&mut buf), Err(FrameError::Closed)));
+    assert!(matches!(
+        b.recv_bytes_into(&mut buf),
+        Err(FrameError::Closed)
+    ));
 }
 
 #[test]

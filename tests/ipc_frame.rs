@@ -439,7 +439,9 @@ fn a_lying_length_through_a_frame_reader_allocates_only_what_arrives() {
     for start_len in [0, 4, 1000, SPECULATE_MIN] {
         let mut r = FrameReader::new(&wire[..]);
         let mut buf = vec![0; start_len];
-        let err = r.read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf).unwrap_err();
+        let err = r
+            .read_frame_into(DEFAULT_MAX_MESSAGE, &mut buf)
+            .unwrap_err();
         assert!(
             matches!(
                 err,
