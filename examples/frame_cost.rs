@@ -7,7 +7,7 @@
 //! ```text
 //! cargo build --release -p threadproof --example frame_cost
 //! taskset -c 1 target/release/examples/frame_cost 65536
-//! taskset -c 1 strace -f -c -e trace=recvfrom,writev target/release/examples/frame_cost 65536 framed
+//! taskset -c 1 strace -f -c -e trace=recvfrom,recvmsg,readv,sendto,sendmsg,writev target/release/examples/frame_cost 65536 framed
 //! ```
 //!
 //! Arguments: message size (default 65536), then `raw`, `framed` or nothing (both).

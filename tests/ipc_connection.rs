@@ -82,6 +82,54 @@ fn messages_read_ahead_count_as_ready_and_keep_the_socket() {
 }
 
 #[test]
+fn a_reused_buffer_receives_messages_of_any_size_and_loses_no_read_ahead() {
+    // Sizes that shrink and grow around the buffer's length (it offers its length as room for
+    // the next payload), sent before any is received so that reads take several frames at once.
+    let sizes = [
+        65536, 65536, 10, 0, 100_000, 3, 65536, 70_000, 64, 4095, 4096, 4097, 64,
+    ];
+    let (mut a, mut b) = pipe().unwrap();
+    b.set_read_timeout(Some(LIMIT)).unwrap();
+    let sender = thread::spawn(move || {
+        for (i, &n) in sizes.iter().enumerate() {
+            a.send_bytes(&vec![i as u8; n]).unwrap();
+        }
+        a
+    });
+    let mut buf = vec![0xee; 1000];
+    for (i, &n) in sizes.iter().enumerate() {
+        b.recv_bytes_into(&mut buf).unwrap();
+        assert_eq!(buf.len(), n, "message {i}");
+        assert!(buf.iter().all(|&x| x == i as u8), "message {i}");
+    }
+    drop(sender.join().unwrap());
+    assert!(matches!(
+        b.recv_bytes_into(&mut buf),
+        Err(FrameError::Closed)
+    ));
+}
+
+#[test]
+fn a_second_message_read_into_the_callers_buffer_is_kept_for_the_next_receive() {
+    let (mut a, mut b) = pipe().unwrap();
+    a.send_bytes(b"one").unwrap();
+    a.send_bytes(b"two").unwrap();
+    while !b.poll(Some(LIMIT)).unwrap() {}
+    // Room for both: one read takes "two" into the caller's buffer, past "one".
+    let mut buf = vec![0; frame::SPECULATE_MIN];
+    b.recv_bytes_into(&mut buf).unwrap();
+    assert_eq!(buf, b"one");
+    assert!(b.poll(Some(Duration::ZERO)).unwrap());
+    let mut b = match b.into_stream() {
+        Ok(_) => panic!("read-ahead bytes would be lost"),
+        Err(b) => b,
+    };
+    b.recv_bytes_into(&mut buf).unwrap();
+    assert_eq!(buf, b"two");
+    assert!(b.into_stream().is_ok());
+}
+
+#[test]
 fn a_message_over_the_connections_maximum_is_refused() {
     let (mut a, mut b) = pipe().unwrap();
     b.set_max_message(3);
