@@ -321,6 +321,23 @@ pub const SPECULATE_MIN: usize = 4 * 1024;
 ///
 /// A reader whose [`Read::read_vectored`] is not really vectored (the default fills only the
 /// first buffer) still works: the header then arrives in a read of its own.
+///
+/// ```
+/// use threadproof::ipc::frame::{FrameError, FrameReader, write_frame};
+///
+/// // Two frames back to back, as a peer's `send_bytes` would write them.
+/// let mut stream = Vec::new();
+/// write_frame(&mut stream, &[7; 8192]).unwrap();
+/// write_frame(&mut stream, b"second").unwrap();
+///
+/// let mut reader = FrameReader::new(&stream[..]);
+/// let mut buf = vec![0; 8192]; // reused: its length is the room offered to the next payload
+/// reader.read_frame_into(1 << 20, &mut buf).unwrap();
+/// assert_eq!(buf, [7; 8192]);
+/// reader.read_frame_into(1 << 20, &mut buf).unwrap(); // read ahead, not lost
+/// assert_eq!(buf, b"second");
+/// assert!(matches!(reader.read_frame_into(1 << 20, &mut buf), Err(FrameError::Closed)));
+/// ```
 pub struct FrameReader<R> {
     inner: R,
     /// Read-ahead bytes are `buf[pos..filled]`; all of `buf` is initialized.
