@@ -80,18 +80,10 @@ impl Read for Socket {
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        // SAFETY: a zeroed msghdr is valid (no name, no control data).
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         // IoSliceMut is ABI-compatible with iovec on Unix.
-        msg.msg_iov = bufs.as_mut_ptr().cast();
-        msg.msg_iovlen = bufs.len().min(libc::UIO_MAXIOV as usize) as _;
+        let mut msg = msghdr(bufs.as_mut_ptr().cast(), bufs.len());
         // SAFETY: the iovecs point into `bufs`, borrowed mutably for the call.
-        let n = unsafe { libc::recvmsg(self.0.as_raw_fd(), &mut msg, 0) };
-        if n < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(n as usize)
-        }
+        byte_count(unsafe { libc::recvmsg(self.0.as_raw_fd(), &mut msg, 0) })
     }
 }
 
@@ -101,24 +93,31 @@ impl Write for Socket {
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        // SAFETY: a zeroed msghdr is valid (no name, no control data).
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         // IoSlice is ABI-compatible with iovec on Unix; sendmsg only reads through it.
-        msg.msg_iov = bufs.as_ptr().cast_mut().cast();
-        msg.msg_iovlen = bufs.len().min(libc::UIO_MAXIOV as usize) as _;
+        let msg = msghdr(bufs.as_ptr().cast_mut().cast(), bufs.len());
         // SAFETY: the iovecs point into `bufs`, borrowed for the call. MSG_NOSIGNAL: a closed
         // peer is an EPIPE error, as with std's `send`, not a SIGPIPE.
-        let n = unsafe { libc::sendmsg(self.0.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
-        if n < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(n as usize)
-        }
+        byte_count(unsafe { libc::sendmsg(self.0.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) })
     }
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// A message header with no name and no control data, for `len` buffers at `iov` (at most
+/// `UIO_MAXIOV` of them: a longer list is a short read or write, as with `readv`).
+fn msghdr(iov: *mut libc::iovec, len: usize) -> libc::msghdr {
+    // SAFETY: a zeroed msghdr is valid (no name, no control data).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = len.min(libc::UIO_MAXIOV as usize) as _;
+    msg
+}
+
+/// The byte count a socket call returned, or its error.
+fn byte_count(n: isize) -> io::Result<usize> {
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
 /// The buffered socket as one `Read + Write` (reads buffered, writes direct).

@@ -203,8 +203,9 @@ pub fn read_len<R: Read + ?Sized>(r: &mut R, max: u64) -> Result<u64, FrameError
             });
         }
     }
-    let len = match i32::from_be_bytes(short) {
-        -1 => {
+    let len = match short_len(short)? {
+        Some(len) => len,
+        None => {
             let mut long = [0u8; 8];
             let got = read_full(r, &mut long)?;
             if got < 8 {
@@ -216,10 +217,22 @@ pub fn read_len<R: Read + ?Sized>(r: &mut R, max: u64) -> Result<u64, FrameError
             }
             u64::from_be_bytes(long)
         }
-        n if n < 0 => return Err(FrameError::BadLength(n)),
-        n => n as u64,
     };
-    // Checked before a single byte of the payload is allocated.
+    within(len, max)
+}
+
+/// The length a 4-byte header gives: `Some(len)`, or `None` for the `-1` escape (the length
+/// is in the next 8 bytes), or [`FrameError::BadLength`] for any other negative value.
+fn short_len(short: [u8; 4]) -> Result<Option<u64>, FrameError> {
+    match i32::from_be_bytes(short) {
+        -1 => Ok(None),
+        n if n < 0 => Err(FrameError::BadLength(n)),
+        n => Ok(Some(n as u64)),
+    }
+}
+
+/// `len` if it is at most `max`: checked before a single byte of the payload is allocated.
+fn within(len: u64, max: u64) -> Result<u64, FrameError> {
     if len > max {
         return Err(FrameError::TooLarge { len, max });
     }
@@ -240,13 +253,25 @@ pub fn read_frame_into<R: Read + ?Sized>(
             return Err(e);
         }
     };
-    // The payload is read straight into `buf`, in chunks that grow only as bytes really
-    // arrive: the first is at most INITIAL_RESERVE, each later one at most what has arrived so
-    // far, so a lying length costs at most twice the bytes actually sent. Bytes `buf` already
-    // holds from an earlier message are overwritten in place, not zeroed first. A payload
-    // larger than the connection's read buffer thus takes one `read` for its rest, straight
-    // into place, where `read_to_end` took one per doubling step, each through the buffer.
-    let mut got = 0usize;
+    read_payload(r, len, buf, 0)
+}
+
+/// Reads the rest of a `len`-byte payload into `buf`, whose first `got` bytes already hold
+/// its start; on success `buf` is exactly the payload, on error the part that arrived.
+///
+/// The payload is read straight into `buf`, in chunks that grow only as bytes really arrive:
+/// the first is at most INITIAL_RESERVE (or what has arrived), each later one at most what has
+/// arrived so far, so a lying length costs at most twice the bytes actually sent. Bytes `buf`
+/// already holds from an earlier message are overwritten in place, not zeroed first. A payload
+/// larger than the connection's read buffer thus takes one `read` for its rest, straight into
+/// place, where `read_to_end` took one per doubling step, each through the buffer. No byte
+/// past the payload is read.
+fn read_payload<R: Read + ?Sized>(
+    r: &mut R,
+    len: u64,
+    buf: &mut Vec<u8>,
+    mut got: usize,
+) -> Result<(), FrameError> {
     while (got as u64) < len {
         let chunk = (len - got as u64).min((got as u64).max(INITIAL_RESERVE)) as usize;
         let end = got + chunk;
@@ -307,10 +332,10 @@ pub const SPECULATE_MIN: usize = 4 * 1024;
 /// | the rest of the 4-byte header | the caller's buffer, as far as it is already long | its own buffer |
 ///
 /// so a buffer reused for messages of one size receives each in a single system call, with
-/// the header kept apart and no copy. (A buffer shorter than [`SPECULATE_MIN`] is not offered:
-/// a small payload is cheaper to copy than to gather.) What lands past the end of the frame (the next frame's
-/// start, if the peer sent several) is moved into the reader's own buffer and read from there
-/// next time; a payload longer than the caller's buffer continues with reads straight into
+/// the header kept apart and no copy. (A buffer shorter than [`SPECULATE_MIN`] is not
+/// offered: a small payload is cheaper to copy than to gather.) What lands past the end of the
+/// frame (the next frame's start, if the peer sent several) is moved into the reader's own
+/// buffer and read from there next time; a payload longer than the caller's buffer continues with reads straight into
 /// it. Small messages arrive several per read, as through any buffer.
 ///
 /// The guarantees of [`read_frame_into`] hold: the length is checked against the maximum
@@ -413,46 +438,15 @@ impl<R: Read> FrameReader<R> {
             }
         };
         // The stream goes on with `buf[..got]`, then `self.buffer()`, then `inner`.
-        let mut got = got;
-        while (got as u64) < len {
-            let left = len - got as u64;
-            let buffered = self.filled - self.pos;
-            if buffered > 0 {
-                let n = (buffered as u64).min(left) as usize;
-                if buf.len() < got + n {
-                    buf.resize(got + n, 0);
-                }
-                buf[got..got + n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-                self.pos += n;
-                got += n;
-                continue;
+        let n = ((self.filled - self.pos) as u64).min(len - got as u64) as usize;
+        if n > 0 {
+            if buf.len() < got + n {
+                buf.resize(got + n, 0);
             }
-            // As in `read_frame_into`: chunks grow only as bytes really arrive, and never
-            // reach past the frame, so nothing of the next frame is read here.
-            let chunk = left.min((got as u64).max(INITIAL_RESERVE)) as usize;
-            let end = got + chunk;
-            if buf.len() < end {
-                buf.resize(end, 0);
-            }
-            match self.inner.read(&mut buf[got..end]) {
-                Ok(0) => {
-                    buf.truncate(got);
-                    return Err(FrameError::Truncated {
-                        part: Part::Payload,
-                        got: got as u64,
-                        expected: len,
-                    });
-                }
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    buf.truncate(got);
-                    return Err(FrameError::Io(e));
-                }
-            }
+            buf[got..got + n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
         }
-        buf.truncate(got);
-        Ok(())
+        read_payload(&mut self.inner, len, buf, got + n)
     }
 
     /// Reads and checks a header; returns the payload length and how many payload bytes are
@@ -462,8 +456,12 @@ impl<R: Read> FrameReader<R> {
             let have = self.filled - self.pos;
             if have >= 4 {
                 let at = self.pos;
-                let len = match i32::from_be_bytes(self.buf[at..at + 4].try_into().unwrap()) {
-                    -1 if have < 12 => {
+                let len = match short_len(self.buf[at..at + 4].try_into().unwrap())? {
+                    Some(len) => {
+                        self.pos += 4;
+                        len
+                    }
+                    None if have < 12 => {
                         if self.fill()? == 0 {
                             return Err(FrameError::Truncated {
                                 part: Part::LongHeader,
@@ -473,21 +471,12 @@ impl<R: Read> FrameReader<R> {
                         }
                         continue;
                     }
-                    -1 => {
+                    None => {
                         self.pos += 12;
                         u64::from_be_bytes(self.buf[at + 4..at + 12].try_into().unwrap())
                     }
-                    n if n < 0 => return Err(FrameError::BadLength(n)),
-                    n => {
-                        self.pos += 4;
-                        n as u64
-                    }
                 };
-                // Checked before a single byte of the payload is allocated.
-                if len > max {
-                    return Err(FrameError::TooLarge { len, max });
-                }
-                return Ok((len, 0));
+                return Ok((within(len, max)?, 0));
             }
             // Less than a header: read it, and as much of the payload as `out` has room for,
             // straight into `out`.
