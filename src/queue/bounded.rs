@@ -14,12 +14,14 @@ use super::error::{GetError, PutError, TaskDoneError, ZeroCapacity};
 ///
 /// One [`Mutex`] guards the items; a getter waits on `not_empty`, a putter on `not_full`, and
 /// [`join`](Self::join) on `all_tasks_done` (CPython's `queue.Queue` has the same three).
-/// Two things make it fast where CPython's design is slow: a caller that has to wait first
+/// Three things make it fast where CPython's design is slow: a caller that has to wait first
 /// watches a length hint for a few microseconds before it parks (parking and waking a thread
-/// costs tens of microseconds here), and a put or get notifies only when somebody is parked
-/// on a side that can now go on *and* nobody on that side is awake to take it: a waiter that
-/// is watching the hint or already notified rechecks the queue under the lock before it
-/// parks, so waking another one would only add a futex call and a thread switch.
+/// costs tens of microseconds here); when the hint changes, the watcher takes the lock only
+/// if it is free at that moment, and otherwise goes on watching instead of queueing behind
+/// the caller that holds it; and a put or get notifies only when somebody is parked on a
+/// side that can now go on *and* nobody on that side is awake to take it: a waiter that is
+/// watching the hint or already notified rechecks the queue under the lock before it parks,
+/// so waking another one would only add a futex call and a thread switch.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -249,8 +251,22 @@ impl<T> BoundedQueue<T> {
         state.waiters(side).awake += 1;
         drop(state);
         let mut backoff = Backoff::new();
-        while self.hint_blocked(side) && backoff.snooze() {}
-        state = self.state.lock();
+        let watched = loop {
+            // When the hint shows a change, take the lock only if it is free now. If another
+            // caller holds it (often the other side, doing the work we wait for), back off
+            // and look again instead of queueing on it: a caller queued on the lock spins
+            // on its cache line, then yields or parks, and slows the holder's unlock; with
+            // several watchers that is every item. Once the budget is spent, lock and park.
+            if !self.hint_blocked(side)
+                && let Some(state) = self.state.try_lock()
+            {
+                break Some(state);
+            }
+            if !backoff.snooze() {
+                break None;
+            }
+        };
+        state = watched.unwrap_or_else(|| self.state.lock());
         state.waiters(side).awake -= 1;
         // 2. Park. `while`, not `if`: another caller may have used up the item or slot that
         // woke us (and wakeups may be spurious). Counted, so the other side knows to notify.
