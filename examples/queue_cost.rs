@@ -9,16 +9,24 @@
 //! perf stat -e task-clock,context-switches target/release/examples/queue_cost bounded 1 1 64
 //! ```
 //!
-//! Arguments: `bounded` | `crossbeam` | `flume`, then producers, consumers, capacity, and
+//! `floor` is a yardstick, not a queue to copy: a `parking_lot::Mutex<VecDeque>` whose callers
+//! never sleep (they retry after crossbeam-utils' backoff), so it has no condvar, no counts and
+//! no wakeups, only the one lock every put and get takes. It shows what any one-mutex queue
+//! costs in a shape; the book's queue chapter compares `bounded` with it.
+//!
+//! Arguments: `bounded` | `crossbeam` | `flume` | `floor`, then producers, consumers, capacity, and
 //! optionally messages per run (default: all 1,000,000 in one run). With fewer, the threads
 //! are started anew for each run, as in the criterion bench (10,000 per iteration there):
 //! `queue_cost bounded 4 1 1 10000` moves the same 1,000,000 messages in 100 runs.
 
+use std::collections::VecDeque;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
 
+use crossbeam::utils::Backoff;
+use parking_lot::Mutex;
 use threadproof::queue::BoundedQueue;
 
 /// Messages moved in all, over one or more runs.
@@ -42,6 +50,64 @@ fn bounded(producers: usize, consumers: usize, cap: usize, messages: usize) {
             .collect();
         producer_threads.into_iter().for_each(|t| t.join().unwrap());
         queue.close();
+        consumer_threads.into_iter().for_each(|t| t.join().unwrap());
+    });
+}
+
+/// The one-mutex yardstick (see the module doc): busy-waiting puts and gets on a
+/// `Mutex<VecDeque>`; `closed` ends the consumers once the queue is drained.
+fn floor(producers: usize, consumers: usize, cap: usize, messages: usize) {
+    struct Shared {
+        items: VecDeque<usize>,
+        closed: bool,
+    }
+    let shared = Mutex::new(Shared {
+        items: VecDeque::with_capacity(cap),
+        closed: false,
+    });
+    let shared = &shared;
+    thread::scope(|s| {
+        let consumer_threads: Vec<_> = (0..consumers)
+            .map(|_| {
+                s.spawn(move || {
+                    let backoff = Backoff::new();
+                    loop {
+                        let mut state = shared.lock();
+                        if let Some(v) = state.items.pop_front() {
+                            drop(state);
+                            black_box(v);
+                            backoff.reset();
+                        } else if state.closed {
+                            break;
+                        } else {
+                            drop(state);
+                            backoff.snooze();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let producer_threads: Vec<_> = (0..producers)
+            .map(|_| {
+                s.spawn(move || {
+                    let backoff = Backoff::new();
+                    for i in 0..messages / producers {
+                        loop {
+                            let mut state = shared.lock();
+                            if state.items.len() < cap {
+                                state.items.push_back(i);
+                                break;
+                            }
+                            drop(state);
+                            backoff.snooze();
+                        }
+                        backoff.reset();
+                    }
+                })
+            })
+            .collect();
+        producer_threads.into_iter().for_each(|t| t.join().unwrap());
+        shared.lock().closed = true;
         consumer_threads.into_iter().for_each(|t| t.join().unwrap());
     });
 }
@@ -82,11 +148,12 @@ fn main() -> ExitCode {
         Some("bounded") => Some(bounded),
         Some("crossbeam") => Some(crossbeam),
         Some("flume") => Some(flume),
+        Some("floor") => Some(floor),
         _ => None,
     };
     let (Some(run), Some([producers, consumers, cap])) = (run, numbers.as_deref()) else {
         eprintln!(
-            "usage: queue_cost bounded|crossbeam|flume PRODUCERS CONSUMERS CAPACITY [MESSAGES_PER_RUN]"
+            "usage: queue_cost bounded|crossbeam|flume|floor PRODUCERS CONSUMERS CAPACITY [MESSAGES_PER_RUN]"
         );
         return ExitCode::FAILURE;
     };
