@@ -5,9 +5,11 @@
 //! - `bodies/`: the model bodies, compiled twice — [`on_loom`] and [`on_shuttle`].
 //! - [`registry`]: every check, each model under each checker.
 //! - [`report`]: the table `cargo run --release` prints.
+//! - [`book_table`]: the book's per-pattern tables of reference models, checked by the models test.
 // `bodies/` is compiled once per checker on purpose (see `on_loom` and `on_shuttle`).
 #![allow(clippy::duplicate_mod)]
 
+pub mod book_table;
 pub mod harness;
 pub mod quiet;
 pub mod record;

@@ -3,6 +3,11 @@
 //! schedule and must fail again the same way, and every caught loom failure from its
 //! checkpoint.
 //!
+//! Each reference's check also compares what it explored with its cell in the book's table
+//! of the pattern's models (`book/src/models/<pattern>.md`), and one trial per pattern
+//! (`<pattern>/book-table`) compares that table's rows with the registry; see
+//! `threadproof_check::book_table`. `THREADPROOF_BLESS=1` rewrites the tables.
+//!
 //! The checks come from `threadproof_check::registry::all()`, so a model added to a pattern's
 //! `bodies/` file is a test here without further code. Bounds are those of the models: loom
 //! exhaustive unless the model states a preemption bound, shuttle 1,000 executions per
@@ -12,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use threadproof_check::book_table;
 use threadproof_check::harness::{self, Expect, Kind, Replay, Settings, Verdict};
 use threadproof_check::registry::{self, Check};
 use threadproof_check::report::run_check;
@@ -19,6 +25,11 @@ use threadproof_check::report::run_check;
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
+    for pattern in registry::patterns() {
+        trials.push(Trial::test(format!("{pattern}/book-table"), move || {
+            Ok(book_table::check_rows(pattern)?)
+        }));
+    }
     for check in registry::all() {
         if check.model.skip_reason(check.checker).is_some() {
             continue;
@@ -54,11 +65,11 @@ fn verdict_matches(check: &Check) -> Result<(), Failed> {
         Expect::Holds => Verdict::Holds,
         Expect::Caught(kind) => Verdict::Caught(kind),
     };
-    if row.verdict == want {
-        Ok(())
-    } else {
-        Err(format!("expected {want}, got {}", row.verdict).into())
+    if row.verdict != want {
+        return Err(format!("expected {want}, got {}", row.verdict).into());
     }
+    // A reference's cell in the book's table must say what was just explored.
+    Ok(book_table::check_cell(&row)?)
 }
 
 fn replay_reproduces(check: &Check) -> Result<(), Failed> {
