@@ -193,8 +193,13 @@ fn skipped(model: &Model, checker: Checker) -> String {
 
 /// The committed text (empty if there is no file yet) and its cells.
 fn read(pattern: &str) -> Result<(String, Cells), String> {
-    let text = std::fs::read_to_string(path(pattern)).unwrap_or_default();
-    let cells = parse(&text).map_err(|e| format!("{}: {e}", path(pattern).display()))?;
+    let path = path(pattern);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let cells = parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((text, cells))
 }
 
