@@ -14,7 +14,7 @@
 //!
 //! | item | production | shape |
 //! |---|---|---|
-//! | [`Mutex`], [`MutexGuard`] | `parking_lot` | `lock()` returns the guard; no poisoning |
+//! | [`Mutex`], [`MutexGuard`] | `parking_lot` | `lock()` returns the guard, `try_lock()` an `Option` of it; no poisoning |
 //! | [`Condvar`], [`WaitTimeoutResult`] | `parking_lot` | `wait(&mut guard)`, `wait_for(&mut guard, dur)`, `wait_until(&mut guard, deadline)`, `notify_one()`, `notify_all()` |
 //! | [`Arc`] | `std` | |
 //! | [`atomic`] | `std::sync::atomic` | `AtomicBool`, `AtomicUsize`, `AtomicU64`, `AtomicI64`, `Ordering`, `fence` |
