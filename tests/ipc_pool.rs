@@ -32,7 +32,10 @@ fn task(payload: &[u8]) -> Result<Vec<u8>, String> {
                 .create(true)
                 .open(log)
                 .map_err(|e| e.to_string())?;
-            writeln!(f, "{n} {}", process::pid()).map_err(|e| e.to_string())?;
+            // One write(2) for the whole line: `writeln!` on a File makes one per piece, and
+            // the test, reading the log meanwhile, could see "3" without its pid.
+            let line = format!("{n} {}\n", process::pid());
+            f.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
             drop(f);
             let deadline = Instant::now() + Duration::from_secs(20);
             while !Path::new(go).exists() {
@@ -99,9 +102,14 @@ fn a_worker_killed_mid_task_is_replaced_and_its_task_rerun() -> Result<(), Faile
     let deadline = Instant::now() + Duration::from_secs(20);
     let (task, victim) = loop {
         let started = std::fs::read_to_string(&log).unwrap_or_default();
-        if let Some(line) = started.lines().nth(1) {
-            let (task, pid) = line.split_once(' ').unwrap();
-            break (task.to_string(), pid.parse::<u32>().unwrap());
+        // Only whole lines: a worker may be writing its line as we read.
+        let mut lines = started.split_inclusive('\n').filter(|l| l.ends_with('\n'));
+        if let Some(line) = lines.nth(1) {
+            let (task, pid) = line
+                .trim_end()
+                .split_once(' ')
+                .expect("a log line is 'task pid'");
+            break (task.to_string(), pid.parse::<u32>()?);
         }
         assert!(Instant::now() < deadline, "the workers never started");
         std::thread::sleep(Duration::from_millis(5));
