@@ -222,7 +222,7 @@ impl Connection {
         if !self.stream.buffer().is_empty() {
             return Ok(());
         }
-        let fd = self.stream.get_ref().0.as_raw_fd();
+        let fd = self.get_ref().as_raw_fd();
         let start = Instant::now();
         spin.since_probe += 1;
         let limit = if spin.since_probe >= SPIN_PROBE_EVERY {
@@ -256,14 +256,9 @@ impl Connection {
                 // means spinning would not have caught it: spin less. (An answer within `max`
                 // is ambiguous: on a shared CPU it may have come *because* this side stopped
                 // spinning; the periodic probe settles whether spinning pays.)
-                let timeout = self
-                    .stream
-                    .get_ref()
-                    .0
-                    .read_timeout()
-                    .map_err(FrameError::Io)?;
-                let ready = poll_readable(self.stream.get_ref().0.as_fd(), timeout)
-                    .map_err(FrameError::Io)?;
+                let timeout = self.get_ref().read_timeout().map_err(FrameError::Io)?;
+                let ready =
+                    poll_readable(self.get_ref().as_fd(), timeout).map_err(FrameError::Io)?;
                 if start.elapsed() > spin.max {
                     spin.budget = (spin.budget / 2).max(spin.max / 32);
                 }
@@ -297,18 +292,18 @@ impl Connection {
         if !self.stream.buffer().is_empty() {
             return Ok(true);
         }
-        poll_readable(self.stream.get_ref().0.as_fd(), timeout)
+        poll_readable(self.get_ref().as_fd(), timeout)
     }
 
     /// Makes receives fail with `WouldBlock`/`TimedOut` after `timeout` (`None`: block).
     /// A timeout in the middle of a message leaves the stream unusable.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.get_ref().0.set_read_timeout(timeout)
+        self.get_ref().set_read_timeout(timeout)
     }
 
     /// Makes sends fail after `timeout` (`None`: block).
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.get_ref().0.set_write_timeout(timeout)
+        self.get_ref().set_write_timeout(timeout)
     }
 
     /// The underlying socket. Reading from it directly bypasses bytes already buffered.
@@ -328,7 +323,7 @@ impl Connection {
 
     fn handshake(&mut self, authkey: &[u8], listener_side: bool) -> Result<(), AuthError> {
         let set = |s: &UnixStream, t| s.set_read_timeout(t).map_err(AuthError::Io);
-        set(&self.stream.get_ref().0, Some(HANDSHAKE_TIMEOUT))?;
+        set(self.get_ref(), Some(HANDSHAKE_TIMEOUT))?;
         let mut s = Duplex(&mut self.stream);
         let result = if listener_side {
             auth::deliver_challenge(&mut s, authkey)
@@ -338,19 +333,19 @@ impl Connection {
                 .and_then(|()| auth::deliver_challenge(&mut s, authkey))
         };
         result?;
-        set(&self.stream.get_ref().0, None)
+        set(self.get_ref(), None)
     }
 }
 
 impl AsFd for Connection {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.stream.get_ref().0.as_fd()
+        self.get_ref().as_fd()
     }
 }
 
 impl AsRawFd for Connection {
     fn as_raw_fd(&self) -> RawFd {
-        self.stream.get_ref().0.as_raw_fd()
+        self.get_ref().as_raw_fd()
     }
 }
 

@@ -174,15 +174,23 @@ pub fn write_frame<W: Write + ?Sized>(w: &mut W, payload: &[u8]) -> io::Result<(
     Ok(())
 }
 
+/// One read, retried while a signal interrupts it.
+fn read_once(mut read: impl FnMut() -> io::Result<usize>) -> Result<usize, FrameError> {
+    loop {
+        match read() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            result => return result.map_err(FrameError::Io),
+        }
+    }
+}
+
 /// Reads bytes until `buf` is full or the stream ends; returns how many arrived.
 fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> Result<usize, FrameError> {
     let mut got = 0;
     while got < buf.len() {
-        match r.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(FrameError::Io(e)),
+        match read_once(|| r.read(&mut buf[got..]))? {
+            0 => break,
+            n => got += n,
         }
     }
     Ok(got)
@@ -494,13 +502,7 @@ impl<R: Read> FrameReader<R> {
                     IoSliceMut::new(&mut out[..slot]),
                     IoSliceMut::new(tail),
                 ];
-                loop {
-                    match self.inner.read_vectored(&mut bufs) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(FrameError::Io(e)),
-                    }
-                }
+                read_once(|| self.inner.read_vectored(&mut bufs))?
             };
             if n == 0 {
                 return Err(if have == 0 {
@@ -556,16 +558,9 @@ impl<R: Read> FrameReader<R> {
         if self.filled == self.buf.len() {
             self.compact();
         }
-        loop {
-            match self.inner.read(&mut self.buf[self.filled..]) {
-                Ok(n) => {
-                    self.filled += n;
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(FrameError::Io(e)),
-            }
-        }
+        let n = read_once(|| self.inner.read(&mut self.buf[self.filled..]))?;
+        self.filled += n;
+        Ok(n)
     }
 
     /// Inserts `bytes` into the buffered bytes at `at` (between `pos` and `filled`), growing
